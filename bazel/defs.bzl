@@ -1,0 +1,69 @@
+"""The project's C++ rules: one place for warnings, the Catch2 main and protobuf code generation."""
+
+# Every target of the project compiles with these; generated code does not (see krl_cc_grpc_library).
+KRL_COPTS = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wno-unused-parameter",
+    "-Wno-missing-field-initializers",
+]
+
+def krl_cc_library(name, copts = [], **kwargs):
+    native.cc_library(name = name, copts = KRL_COPTS + copts, **kwargs)
+
+def krl_cc_binary(name, copts = [], **kwargs):
+    native.cc_binary(name = name, copts = KRL_COPTS + copts, **kwargs)
+
+def krl_cc_test(name, deps = [], copts = [], size = "small", **kwargs):
+    """A Catch2 v2 test: links the shared Catch2 main compiled once in //testing:catch_main."""
+    native.cc_test(
+        name = name,
+        size = size,
+        copts = KRL_COPTS + copts,
+        deps = deps + ["//testing:catch_main"],
+        **kwargs
+    )
+
+def krl_cc_benchmark(name, deps = [], copts = [], **kwargs):
+    """A Google Benchmark binary (run by hand or by tools/dev bench, never by `bazel test`)."""
+    native.cc_binary(
+        name = name,
+        copts = KRL_COPTS + copts,
+        deps = deps + ["//third_party:benchmark"],
+        **kwargs
+    )
+
+def krl_cc_grpc_library(name, src, deps = [], grpc = True, visibility = None):
+    """Runs protoc (and the gRPC C++ plugin) from Debian on one .proto file into one cc_library.
+
+    The whole generated schema stays in a single target so it is compiled once.
+    """
+    base = src[:-len(".proto")]
+    outs = [base + ".pb.h", base + ".pb.cc"]
+    # A missing code generator names its Debian package instead of failing obscurely.
+    cmd = ("command -v protoc >/dev/null || { echo 'protoc not found: install Debian package " +
+           "protobuf-compiler (run: tools/dev setup)' >&2; exit 1; }; ")
+    if grpc:
+        cmd += ("command -v grpc_cpp_plugin >/dev/null || { echo 'grpc_cpp_plugin not found: " +
+                "install Debian package protobuf-compiler-grpc (run: tools/dev setup)' >&2; " +
+                "exit 1; }; ")
+    cmd += "protoc -I. --cpp_out=$(GENDIR)"
+    if grpc:
+        outs += [base + ".grpc.pb.h", base + ".grpc.pb.cc"]
+        cmd += " --grpc_out=$(GENDIR) --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin)"
+    cmd += " $(location " + src + ")"
+    native.genrule(
+        name = name + "_codegen",
+        srcs = [src],
+        outs = outs,
+        cmd = cmd,
+        message = "Generating C++ from " + src,
+    )
+    native.cc_library(
+        name = name,
+        srcs = [o for o in outs if o.endswith(".cc")],
+        hdrs = [o for o in outs if o.endswith(".h")],
+        deps = deps + ["//third_party:protobuf"] + (["//third_party:grpc"] if grpc else []),
+        visibility = visibility,
+    )

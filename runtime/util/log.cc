@@ -1,0 +1,113 @@
+#include "runtime/util/log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace krl {
+namespace log {
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
+
+struct Capture {
+  absl::Mutex mu;
+  bool active ABSL_GUARDED_BY(mu) = false;
+  std::vector<std::string> lines ABSL_GUARDED_BY(mu);
+};
+
+Capture& GetCapture() {
+  static Capture* const capture = new Capture();
+  return *capture;
+}
+
+bool NeedsQuotes(absl::string_view value) {
+  if (value.empty()) return true;
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t') return true;
+  }
+  return false;
+}
+
+void AppendQuoted(std::string& out, absl::string_view value) {
+  out.push_back('"');
+  for (char c : value) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void SetVerbosity(int v) {
+  g_min_level.store(static_cast<int>(v >= 2 ? Level::kDebug : Level::kInfo));
+  spdlog::set_level(v >= 2 ? spdlog::level::debug : spdlog::level::info);
+}
+
+bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(); }
+
+std::string Format(absl::string_view msg, Fields fields) {
+  std::string out(msg);
+  for (const Field& field : fields) {
+    out.push_back(' ');
+    out.append(field.key.data(), field.key.size());
+    out.push_back('=');
+    if (NeedsQuotes(field.value)) {
+      AppendQuoted(out, field.value);
+    } else {
+      out += field.value;
+    }
+  }
+  return out;
+}
+
+void Write(Level level, absl::string_view msg, Fields fields) {
+  if (!Enabled(level)) return;
+  std::string line = Format(msg, fields);
+  Capture& capture = GetCapture();
+  {
+    absl::MutexLock lock(&capture.mu);
+    if (capture.active) {
+      capture.lines.push_back(std::move(line));
+      return;
+    }
+  }
+  switch (level) {
+    case Level::kDebug: spdlog::debug("{}", line); break;
+    case Level::kInfo: spdlog::info("{}", line); break;
+    case Level::kWarning: spdlog::warn("{}", line); break;
+    case Level::kError: spdlog::error("{}", line); break;
+  }
+}
+
+CaptureSink::CaptureSink() {
+  Capture& capture = GetCapture();
+  absl::MutexLock lock(&capture.mu);
+  capture.active = true;
+  capture.lines.clear();
+}
+
+CaptureSink::~CaptureSink() {
+  Capture& capture = GetCapture();
+  absl::MutexLock lock(&capture.mu);
+  capture.active = false;
+  capture.lines.clear();
+}
+
+std::vector<std::string> CaptureSink::Lines() const {
+  Capture& capture = GetCapture();
+  absl::MutexLock lock(&capture.mu);
+  return capture.lines;
+}
+
+}  // namespace log
+}  // namespace krl
