@@ -65,5 +65,8 @@ def krl_cc_grpc_library(name, src, deps = [], grpc = True, visibility = None):
         srcs = [o for o in outs if o.endswith(".cc")],
         hdrs = [o for o in outs if o.endswith(".h")],
         deps = deps + ["//third_party:protobuf"] + (["//third_party:grpc"] if grpc else []),
+        # The descriptors register themselves from static initializers; linked statically, an
+        # object nothing references would be dropped and the schema missing from the pool.
+        alwayslink = True,
         visibility = visibility,
     )
