@@ -1,5 +1,6 @@
 #include "runtime/util/log.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -18,6 +19,17 @@ struct Capture {
   bool active ABSL_GUARDED_BY(mu) = false;
   std::vector<std::string> lines ABSL_GUARDED_BY(mu);
 };
+
+// Log lines go to stderr (stdout belongs to a tool's output), one format for every binary.
+spdlog::logger& Logger() {
+  static spdlog::logger* const logger = [] {
+    auto created = spdlog::stderr_color_mt("krl");
+    created->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %L %v");
+    created->set_level(spdlog::level::debug);
+    return created.get();
+  }();
+  return *logger;
+}
 
 Capture& GetCapture() {
   static Capture* const capture = new Capture();
@@ -50,7 +62,9 @@ void AppendQuoted(std::string& out, absl::string_view value) {
 
 void SetVerbosity(int v) {
   g_min_level.store(static_cast<int>(v >= 2 ? Level::kDebug : Level::kInfo));
-  spdlog::set_level(v >= 2 ? spdlog::level::debug : spdlog::level::info);
+}
+
+void SetMinimumLevel(Level level) { g_min_level.store(static_cast<int>(level));
 }
 
 bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(); }
@@ -82,10 +96,10 @@ void Write(Level level, absl::string_view msg, Fields fields) {
     }
   }
   switch (level) {
-    case Level::kDebug: spdlog::debug("{}", line); break;
-    case Level::kInfo: spdlog::info("{}", line); break;
-    case Level::kWarning: spdlog::warn("{}", line); break;
-    case Level::kError: spdlog::error("{}", line); break;
+    case Level::kDebug: Logger().debug("{}", line); break;
+    case Level::kInfo: Logger().info("{}", line); break;
+    case Level::kWarning: Logger().warn("{}", line); break;
+    case Level::kError: Logger().error("{}", line); break;
   }
 }
 

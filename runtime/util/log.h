@@ -38,6 +38,8 @@ using Fields = std::initializer_list<Field>;
 
 // Verbosity like the kubelet's --v: 0 logs info and above, 2 and more adds debug lines.
 void SetVerbosity(int v);
+// Tools that print results on stdout may raise the bar (e.g. to kWarning). Lines go to stderr.
+void SetMinimumLevel(Level level);
 bool Enabled(Level level);
 
 // Renders `msg key=value ...`, quoting values that contain spaces, quotes or '='.
