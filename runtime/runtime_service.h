@@ -13,8 +13,10 @@
 // - Errors: the gRPC code is kept as the absl code (NotFound stays NotFound, DeadlineExceeded
 //   stays DeadlineExceeded); messages name the RPC and the object id.
 // - Unknown ids: status, start, exec, stats and update calls answer NotFound.
-// - Idempotency (as containerd behaves): StopPodSandbox, RemovePodSandbox, StopContainer and
-//   RemoveContainer of an id that does not exist succeed; stopping a stopped object succeeds.
+// - Idempotency: stopping a stopped object succeeds; RemovePodSandbox and RemoveContainer of an
+//   id that does not exist succeed. StopPodSandbox and StopContainer of an unknown id succeed on
+//   containerd >= 1.6.35 and the fakes, but answer NotFound on older containerd (1.6.20 here):
+//   callers treat NotFound from a stop as "already gone", as the kubelet does.
 // - Responses are validated by the remote client: a status without an id, metadata or creation
 //   time is reported as an error (Unknown) instead of being returned.
 #ifndef KRL_RUNTIME_RUNTIME_SERVICE_H_

@@ -1,6 +1,7 @@
 #include "testing/fakes/fake_runtime_service.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -90,6 +91,30 @@ std::string MakeContainerName(const cri::ContainerMetadata& c, const cri::PodSan
 // RFC 3339 with nanoseconds and trailing zeros trimmed, as CRI log lines carry it.
 std::string CriLogTimestamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+// strerror as Go prints it ("no such file or directory").
+std::string ErrnoText(int error) {
+  std::string text = std::strerror(error);
+  if (!text.empty()) text[0] = absl::ascii_tolower(text[0]);
+  return text;
+}
+
+// mkdir -p with 0755 folders; errors read like Go's os.MkdirAll ("mkdir /a/b: not a directory",
+// naming the first part of the path that is not a folder).
+absl::Status MakeDirectories(const std::string& path) {
+  for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+    const std::string part = path.substr(0, end);
+    struct stat info;
+    if (::stat(part.c_str(), &info) == 0) {
+      if (!S_ISDIR(info.st_mode)) {
+        return absl::UnknownError(absl::StrCat("mkdir ", part, ": ", ErrnoText(ENOTDIR)));
+      }
+    } else if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::UnknownError(absl::StrCat("mkdir ", part, ": ", ErrnoText(errno)));
+    }
+    if (end == std::string::npos) return absl::OkStatus();
+  }
 }
 
 bool HostNetwork(const cri::PodSandboxConfig& config) {
@@ -317,13 +342,21 @@ void FakeRuntimeService::RemoveContainerLocked(const std::string& container_id) 
 absl::Status FakeRuntimeService::OpenLogLocked(const Container& container,
                                                bool append_script_lines) {
   if (container.log_path.empty()) return absl::OkStatus();
+  if (options_.require_log_directory) {
+    // As containerd: the log file's missing folders are created first.
+    const size_t slash = container.log_path.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+      if (absl::Status made = MakeDirectories(container.log_path.substr(0, slash)); !made.ok()) {
+        return absl::UnknownError(
+            absl::StrCat("failed to create and open log file: ", made.message()));
+      }
+    }
+  }
   int fd = ::open(container.log_path.c_str(), O_CREAT | O_APPEND | O_WRONLY | O_CLOEXEC, 0640);
   if (fd < 0) {
     if (!options_.require_log_directory) return absl::OkStatus();
-    std::string error = std::strerror(errno);
-    if (!error.empty()) error[0] = absl::ascii_tolower(error[0]);
-    return absl::UnknownError(
-        absl::StrCat("failed to create and open log file: open ", container.log_path, ": ", error));
+    return absl::UnknownError(absl::StrCat("failed to create and open log file: open ",
+                                           container.log_path, ": ", ErrnoText(errno)));
   }
   if (append_script_lines) {
     std::string text;
@@ -668,7 +701,7 @@ std::vector<cri::ContainerStats> FakeRuntimeService::ListContainerStatsLocked(
   return stats;
 }
 
-std::vector<cri::PodSandboxStats> FakeRuntimeService::ListSandboxStatsLocked(
+absl::StatusOr<std::vector<cri::PodSandboxStats>> FakeRuntimeService::ListSandboxStatsLocked(
     const cri::PodSandboxStatsFilter* filter) {
   cri::PodSandboxFilter sandbox_filter;
   // Only ready sandboxes have metrics (containerd skips the others).
@@ -680,7 +713,15 @@ std::vector<cri::PodSandboxStats> FakeRuntimeService::ListSandboxStatsLocked(
   std::vector<cri::PodSandboxStats> stats;
   const int64_t now = NowNanos();
   for (const cri::PodSandbox& item : ListSandboxesLocked(&sandbox_filter)) {
-    stats.push_back(SandboxStatsLocked(sandboxes_.at(item.id()), now));
+    Sandbox& sandbox = sandboxes_.at(item.id());
+    // One ready sandbox without a cgroup parent fails the whole list, as in containerd.
+    if (sandbox.config.linux().cgroup_parent().empty()) {
+      return absl::UnknownError(absl::StrCat("failed to obtain metrics for sandbox ",
+                                             Quote(sandbox.id),
+                                             ": failed to get cgroup metrics for sandbox ",
+                                             sandbox.id, " because cgroupPath is empty"));
+    }
+    stats.push_back(SandboxStatsLocked(sandbox, now));
   }
   return stats;
 }
@@ -735,6 +776,14 @@ absl::StatusOr<cri::RunPodSandboxResponse> FakeRuntimeService::RunPodSandbox(
           options_.runtime_handlers.end()) {
     return absl::UnknownError(absl::StrCat("failed to get sandbox runtime: no runtime for ",
                                            Quote(handler), " is configured"));
+  }
+  if (HostNetwork(config) && !config.hostname().empty()) {
+    // A host-network pod shares the node's UTS namespace, where runc refuses to set a hostname
+    // (the kubelet sets none for such pods). containerd releases the name again.
+    return absl::UnknownError(
+        "failed to create containerd task: failed to create shim task: OCI runtime create "
+        "failed: runc create failed: unable to set hostname without a private UTS namespace: "
+        "unknown");
   }
   Sandbox sandbox;
   sandbox.id = ids_.NewId();
@@ -953,7 +1002,8 @@ absl::StatusOr<cri::StartContainerResponse> FakeRuntimeService::StartContainer(
     return absl::UnknownError(message);
   }
   if (absl::Status log = OpenLogLocked(c, /*append_script_lines=*/true); !log.ok()) {
-    std::string message = absl::StrCat("failed to create container loggers: ", log.message());
+    std::string message = absl::StrCat(
+        "failed to create containerd task: failed to create container loggers: ", log.message());
     FailStartLocked(c, message);
     return absl::UnknownError(message);
   }
@@ -1293,6 +1343,13 @@ absl::StatusOr<cri::PodSandboxStatsResponse> FakeRuntimeService::PodSandboxStats
   if (!found.ok()) {
     return Wrap(absl::StrCat("an error occurred when trying to find sandbox ", id), found.status());
   }
+  if ((*found)->config.linux().cgroup_parent().empty()) {
+    // containerd reads a sandbox's usage from its cgroup parent (the kubelet always sets one)
+    // and fails without it, even before it looks at the sandbox's state.
+    return absl::UnknownError(absl::StrCat("failed getting metrics for sandbox ", (*found)->id,
+                                           ": failed to get cgroup metrics for sandbox ",
+                                           (*found)->id, " because cgroupPath is empty"));
+  }
   if (!(*found)->ready) {
     return absl::UnknownError(
         absl::StrCat("failed to decode pod sandbox metrics ", id,
@@ -1311,11 +1368,11 @@ absl::StatusOr<cri::ListPodSandboxStatsResponse> FakeRuntimeService::ListPodSand
   }
   absl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
+  absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
+      ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+  if (!listed.ok()) return listed.status();
   cri::ListPodSandboxStatsResponse response;
-  for (cri::PodSandboxStats& stats :
-       ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr)) {
-    *response.add_stats() = std::move(stats);
-  }
+  for (cri::PodSandboxStats& stats : *listed) *response.add_stats() = std::move(stats);
   return response;
 }
 
@@ -1329,7 +1386,10 @@ absl::Status FakeRuntimeService::StreamPodSandboxStats(
   {
     absl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
-    items = ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+    absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
+        ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+    if (!listed.ok()) return listed.status();
+    items = std::move(*listed);
   }
   SendBatches(std::move(items), options_.stream_batch_size,
               &cri::StreamPodSandboxStatsResponse::mutable_pod_sandbox_stats, on_message);

@@ -57,10 +57,11 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
     uint64_t id_seed = 0;
     // Runtime handlers RunPodSandbox accepts besides "" (the default one).
     std::vector<std::string> runtime_handlers = {"runc"};
-    // containerd fails StartContainer (StartError) when it cannot create the container's log
-    // file, e.g. because the sandbox's log_directory does not exist. By default the fake writes
-    // the log file only when its folder exists and otherwise starts the container anyway, so unit
-    // tests need no real folders; true mirrors containerd exactly.
+    // Log files as containerd handles them: true creates the log file's missing folders (as
+    // containerd does) and fails StartContainer (StartError) when the file still cannot be
+    // created, e.g. because part of its path is a regular file. By default the fake writes the
+    // log file only when its folder exists and otherwise starts the container anyway, so unit
+    // tests need no real folders and never create any.
     bool require_log_directory = false;
     // Base of the URLs Exec, Attach and PortForward return (nothing listens there).
     std::string streaming_url = "http://127.0.0.1:10010";
@@ -212,6 +213,10 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
   // containers keep running, as with containerd.
   absl::Status KillPodSandbox(absl::string_view sandbox_id);
 
+  // Sandbox stats (PodSandboxStats, ListPodSandboxStats) need the sandbox config's
+  // linux.cgroup_parent, which the kubelet always sets: containerd reads the usage from that
+  // cgroup and fails (Unknown) without it, and one such ready sandbox fails a whole list.
+  //
   // Stats the stats RPCs report instead of the defaults. Sections set in `stats` (cpu, memory,
   // writable_layer, swap, io; for sandboxes linux.cpu/memory/network/process) replace the
   // default ones; attributes and zero timestamps are filled in.
@@ -329,8 +334,8 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<cri::ContainerStats> ListContainerStatsLocked(const cri::ContainerStatsFilter* filter)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<cri::PodSandboxStats> ListSandboxStatsLocked(const cri::PodSandboxStatsFilter* filter)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<cri::PodSandboxStats>> ListSandboxStatsLocked(
+      const cri::PodSandboxStatsFilter* filter) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<cri::PodSandboxMetrics> ListMetricsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
