@@ -41,7 +41,9 @@ absl::Duration BackOff::Remaining(absl::string_view key, absl::Time event_time) 
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || Expired(it->second, now)) return absl::ZeroDuration();
+  // Expiry is judged at the failure's time, as the kubelet does: a long clean run before this
+  // failure does not shorten the wait that the failure itself earned.
+  if (it == entries_.end() || Expired(it->second, event_time)) return absl::ZeroDuration();
   return std::max(absl::ZeroDuration(), event_time + it->second.delay - now);
 }
 

@@ -1,0 +1,509 @@
+#include "kubelet_core/kuberuntime/config_generation.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "kubelet_core/container/helpers.h"
+#include "kubelet_core/kuberuntime/container_logs.h"
+#include "kubelet_core/kuberuntime/labels.h"
+
+namespace krl {
+namespace kubelet_core {
+namespace kuberuntime {
+namespace {
+
+constexpr int64_t kMinShares = 2;
+constexpr int64_t kMaxShares = 262144;
+constexpr int64_t kMinQuotaPeriod = 1000;
+constexpr int64_t kQuotaPeriod = 100000;  // 100 ms in microseconds
+constexpr int64_t kGuaranteedOOMScoreAdj = -997;
+constexpr int64_t kBestEffortOOMScoreAdj = 1000;
+constexpr size_t kMaxHostnameLength = 63;
+
+std::string JoinPath(absl::string_view a, absl::string_view b) {
+  if (b.empty()) return std::string(a);
+  if (absl::EndsWith(a, "/")) return absl::StrCat(a, b);
+  return absl::StrCat(a, "/", b);
+}
+
+// mkdir -p with `mode` for the folders it creates.
+absl::Status MakeDirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return absl::OkStatus();
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(path, " exists and is not a directory"));
+  }
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    if (absl::Status parent = MakeDirs(path.substr(0, slash), mode); !parent.ok()) return parent;
+  }
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return absl::UnknownError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
+  }
+  ::chmod(path.c_str(), mode);  // umask would narrow it
+  return absl::OkStatus();
+}
+
+int64_t MilliValue(const std::optional<corev1::Quantity>& q) {
+  if (!q) return 0;
+  absl::StatusOr<int64_t> v = q->MilliValue();
+  return v.ok() ? *v : 0;
+}
+
+int64_t Value(const std::optional<corev1::Quantity>& q) {
+  if (!q) return 0;
+  absl::StatusOr<int64_t> v = q->Value();
+  return v.ok() ? *v : 0;
+}
+
+int64_t NodeMemory(const KubeRuntimeManagerOptions& options) {
+  if (options.node_memory_capacity_bytes > 0) return options.node_memory_capacity_bytes;
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return 0;
+  return static_cast<int64_t>(pages) * page_size;
+}
+
+cri::NamespaceOption NamespacesForPod(const corev1::Pod& pod) {
+  cri::NamespaceOption ns;
+  ns.set_network(pod.spec.host_network ? cri::NamespaceMode::NODE : cri::NamespaceMode::POD);
+  ns.set_ipc(pod.spec.host_ipc ? cri::NamespaceMode::NODE : cri::NamespaceMode::POD);
+  if (pod.spec.host_pid) {
+    ns.set_pid(cri::NamespaceMode::NODE);
+  } else if (pod.spec.share_process_namespace.value_or(false)) {
+    ns.set_pid(cri::NamespaceMode::POD);
+  } else {
+    ns.set_pid(cri::NamespaceMode::CONTAINER);
+  }
+  return ns;
+}
+
+cri::Protocol ToRuntimeProtocol(corev1::Protocol p) {
+  switch (p) {
+    case corev1::Protocol::kUDP:
+      return cri::Protocol::UDP;
+    case corev1::Protocol::kSCTP:
+      return cri::Protocol::SCTP;
+    case corev1::Protocol::kTCP:
+      break;
+  }
+  return cri::Protocol::TCP;
+}
+
+// The DNS config of a pod, or nothing to let the runtime give it the node's resolver.
+std::optional<cri::DNSConfig> DnsConfigForPod(const corev1::Pod& pod,
+                                              const KubeRuntimeManagerOptions& options) {
+  cri::DNSConfig dns;
+  bool set = false;
+  corev1::DNSPolicy policy = pod.spec.dns_policy;
+  bool cluster = (policy == corev1::DNSPolicy::kClusterFirst && !pod.spec.host_network) ||
+                 policy == corev1::DNSPolicy::kClusterFirstWithHostNet;
+  if (cluster && !options.cluster_dns.empty()) {
+    for (const std::string& server : options.cluster_dns) dns.add_servers(server);
+    const std::string& domain = options.cluster_domain;
+    dns.add_searches(absl::StrCat(pod.metadata.namespace_, ".svc.", domain));
+    dns.add_searches(absl::StrCat("svc.", domain));
+    dns.add_searches(domain);
+    dns.add_options("ndots:5");
+    set = true;
+  }
+  if (pod.spec.dns_config) {
+    for (const std::string& s : pod.spec.dns_config->nameservers) dns.add_servers(s);
+    for (const std::string& s : pod.spec.dns_config->searches) dns.add_searches(s);
+    for (const corev1::PodDNSConfigOption& o : pod.spec.dns_config->options) {
+      dns.add_options(o.value ? absl::StrCat(o.name, ":", *o.value) : o.name);
+    }
+    set = true;
+  }
+  if (policy == corev1::DNSPolicy::kNone) set = true;  // exactly the pod's dnsConfig
+  if (!set) return std::nullopt;
+  return dns;
+}
+
+absl::StatusOr<std::string> VolumeHostPath(const corev1::Volume& volume, const corev1::Pod& pod,
+                                           const KubeRuntimeManagerOptions& options) {
+  if (volume.host_path) {
+    const std::string& path = volume.host_path->path;
+    struct stat st;
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    switch (volume.host_path->type) {
+      case corev1::HostPathType::kDirectoryOrCreate:
+        if (!exists) {
+          if (absl::Status made = MakeDirs(path, 0755); !made.ok()) return made;
+        } else if (!S_ISDIR(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath ", path, " is not a directory"));
+        }
+        break;
+      case corev1::HostPathType::kFileOrCreate:
+        if (!exists) {
+          size_t slash = path.rfind('/');
+          if (slash != std::string::npos && slash > 0) {
+            if (absl::Status made = MakeDirs(path.substr(0, slash), 0755); !made.ok()) return made;
+          }
+          int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+          if (fd < 0) {
+            return absl::UnknownError(absl::StrCat("create ", path, ": ", std::strerror(errno)));
+          }
+          ::close(fd);
+        } else if (!S_ISREG(st.st_mode)) {
+          return absl::FailedPreconditionError(absl::StrCat("hostPath ", path, " is not a file"));
+        }
+        break;
+      case corev1::HostPathType::kDirectory:
+        if (!exists || !S_ISDIR(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath type check failed: ", path, " is not a directory"));
+        }
+        break;
+      case corev1::HostPathType::kFile:
+        if (!exists || !S_ISREG(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath type check failed: ", path, " is not a file"));
+        }
+        break;
+      case corev1::HostPathType::kSocket:
+        if (!exists || !S_ISSOCK(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath type check failed: ", path, " is not a socket file"));
+        }
+        break;
+      case corev1::HostPathType::kCharDevice:
+        if (!exists || !S_ISCHR(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath type check failed: ", path, " is not a character device"));
+        }
+        break;
+      case corev1::HostPathType::kBlockDevice:
+        if (!exists || !S_ISBLK(st.st_mode)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("hostPath type check failed: ", path, " is not a block device"));
+        }
+        break;
+      case corev1::HostPathType::kUnset:
+        break;
+    }
+    return path;
+  }
+  if (volume.empty_dir) {
+    if (options.root_dir.empty()) {
+      return absl::FailedPreconditionError("emptyDir volumes need the manager's root_dir");
+    }
+    std::string path = JoinPath(
+        options.root_dir,
+        absl::StrCat("pods/", pod.metadata.uid, "/volumes/kubernetes.io~empty-dir/", volume.name));
+    // World-writable, as Kubernetes makes emptyDir folders.
+    if (absl::Status made = MakeDirs(path, 0777); !made.ok()) return made;
+    return path;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("volume ", volume.name, " has no source"));
+}
+
+// An 8-hex-digit random name, as the kubelet names termination message files.
+std::string RandomName() {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  return absl::StrFormat("%08x", static_cast<uint32_t>(rng()));
+}
+
+}  // namespace
+
+std::string RuntimeHandlerForPod(const corev1::Pod& pod, const KubeRuntimeManagerOptions& options) {
+  if (!pod.spec.runtime_class_name || pod.spec.runtime_class_name->empty()) {
+    return options.runtime_handler;
+  }
+  auto it = options.runtime_class_handlers.find(*pod.spec.runtime_class_name);
+  return it == options.runtime_class_handlers.end() ? *pod.spec.runtime_class_name : it->second;
+}
+
+absl::StatusOr<cri::PodSandboxConfig> GeneratePodSandboxConfig(
+    const corev1::Pod& pod, uint32_t attempt, const KubeRuntimeManagerOptions& options) {
+  cri::PodSandboxConfig config;
+  cri::PodSandboxMetadata* meta = config.mutable_metadata();
+  meta->set_name(pod.metadata.name);
+  meta->set_namespace_(pod.metadata.namespace_);
+  meta->set_uid(pod.metadata.uid);
+  meta->set_attempt(attempt);
+  for (const auto& [k, v] : NewPodLabels(pod)) (*config.mutable_labels())[k] = v;
+  for (const auto& [k, v] : NewPodAnnotations(pod)) (*config.mutable_annotations())[k] = v;
+
+  if (!pod.spec.host_network) {
+    std::string hostname = pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
+    if (hostname.size() > kMaxHostnameLength) hostname.resize(kMaxHostnameLength);
+    while (!hostname.empty() && (hostname.back() == '-' || hostname.back() == '.')) {
+      hostname.pop_back();
+    }
+    config.set_hostname(hostname);
+  }
+  config.set_log_directory(BuildPodLogsDirectory(options.pod_logs_root, pod.metadata.namespace_,
+                                                 pod.metadata.name, pod.metadata.uid));
+  if (std::optional<cri::DNSConfig> dns = DnsConfigForPod(pod, options)) {
+    *config.mutable_dns_config() = *dns;
+  }
+  for (const corev1::Container& c : pod.spec.containers) {
+    for (const corev1::ContainerPort& port : c.ports) {
+      cri::PortMapping* mapping = config.add_port_mappings();
+      mapping->set_protocol(ToRuntimeProtocol(port.protocol));
+      mapping->set_container_port(port.container_port);
+      mapping->set_host_port(port.host_port);
+      mapping->set_host_ip(port.host_ip);
+    }
+  }
+
+  cri::LinuxPodSandboxConfig* linux = config.mutable_linux();
+  linux->set_cgroup_parent(options.cgroup_parent);
+  cri::LinuxSandboxSecurityContext* sc = linux->mutable_security_context();
+  *sc->mutable_namespace_options() = NamespacesForPod(pod);
+  const corev1::PodSecurityContext& psc = pod.spec.security_context;
+  if (psc.run_as_user) sc->mutable_run_as_user()->set_value(*psc.run_as_user);
+  if (psc.run_as_group) sc->mutable_run_as_group()->set_value(*psc.run_as_group);
+  for (int64_t g : psc.supplemental_groups) sc->add_supplemental_groups(g);
+  if (psc.fs_group) sc->add_supplemental_groups(*psc.fs_group);
+  for (const corev1::Sysctl& s : psc.sysctls) {
+    // runc wants dots as separators.
+    std::string name = s.name;
+    std::replace(name.begin(), name.end(), '/', '.');
+    (*linux->mutable_sysctls())[name] = s.value;
+  }
+  bool privileged = false;
+  for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
+    for (const corev1::Container& c : *list) {
+      if (c.security_context && c.security_context->privileged.value_or(false)) privileged = true;
+    }
+  }
+  sc->set_privileged(privileged);
+  return config;
+}
+
+std::string ExpandEnv(absl::string_view text, const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 >= text.size()) {
+      out += text[i];
+      continue;
+    }
+    if (text[i + 1] == '$') {  // "$$" is a literal '$'
+      out += '$';
+      ++i;
+      continue;
+    }
+    if (text[i + 1] == '(') {
+      size_t close = text.find(')', i + 2);
+      if (close != absl::string_view::npos) {
+        std::string name(text.substr(i + 2, close - i - 2));
+        auto it = env.find(name);
+        if (it != env.end()) {
+          out += it->second;
+        } else {
+          absl::StrAppend(&out, text.substr(i, close - i + 1));
+        }
+        i = close;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+QOSClass GetPodQOS(const corev1::Pod& pod) {
+  bool any = false;
+  bool guaranteed = true;
+  for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
+    for (const corev1::Container& c : *list) {
+      const corev1::ResourceList& req = c.resources.requests;
+      const corev1::ResourceList& lim = c.resources.limits;
+      if (req.cpu || req.memory || lim.cpu || lim.memory) any = true;
+      if (!lim.cpu || !lim.memory) {
+        guaranteed = false;
+        continue;
+      }
+      // Requests default to limits; any that differ make the pod burstable.
+      if ((req.cpu && *req.cpu != *lim.cpu) || (req.memory && *req.memory != *lim.memory)) {
+        guaranteed = false;
+      }
+    }
+  }
+  if (!any) return QOSClass::kBestEffort;
+  return guaranteed ? QOSClass::kGuaranteed : QOSClass::kBurstable;
+}
+
+int64_t ContainerOOMScoreAdjust(const corev1::Pod& pod, const corev1::Container& container,
+                                int64_t memory_capacity) {
+  switch (GetPodQOS(pod)) {
+    case QOSClass::kGuaranteed:
+      return kGuaranteedOOMScoreAdj;
+    case QOSClass::kBestEffort:
+      return kBestEffortOOMScoreAdj;
+    case QOSClass::kBurstable:
+      break;
+  }
+  int64_t request = Value(container.resources.requests.memory);
+  if (!container.resources.requests.memory) request = Value(container.resources.limits.memory);
+  int64_t adjust = 1000;
+  if (memory_capacity > 0) {
+    adjust = 1000 - static_cast<int64_t>((static_cast<__int128>(1000) * request) / memory_capacity);
+  }
+  // Burstable stays above guaranteed and below best effort.
+  if (adjust < 1000 + kGuaranteedOOMScoreAdj) return 1000 + kGuaranteedOOMScoreAdj;
+  if (adjust >= kBestEffortOOMScoreAdj) return kBestEffortOOMScoreAdj - 1;
+  return adjust;
+}
+
+int64_t MilliCPUToShares(int64_t milli_cpu) {
+  if (milli_cpu == 0) return kMinShares;
+  int64_t shares = milli_cpu * 1024 / 1000;
+  return std::clamp(shares, kMinShares, kMaxShares);
+}
+
+int64_t MilliCPUToQuota(int64_t milli_cpu, int64_t period) {
+  if (milli_cpu == 0) return 0;
+  return std::max(milli_cpu * period / 1000, kMinQuotaPeriod);
+}
+
+absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
+    const corev1::Container& container, const corev1::Pod& pod, int restart_count,
+    absl::string_view image_ref, const KubeRuntimeManagerOptions& options) {
+  cri::ContainerConfig config;
+  config.mutable_metadata()->set_name(container.name);
+  config.mutable_metadata()->set_attempt(static_cast<uint32_t>(restart_count));
+  config.mutable_image()->set_image(std::string(image_ref));
+  config.mutable_image()->set_user_specified_image(container.image);
+  config.mutable_image()->set_runtime_handler(RuntimeHandlerForPod(pod, options));
+
+  // Environment first: values may refer to variables defined before them.
+  std::map<std::string, std::string> env;
+  for (const corev1::EnvVar& e : container.env) {
+    std::string value = ExpandEnv(e.value, env);
+    env[e.name] = value;
+    cri::KeyValue* kv = config.add_envs();
+    kv->set_key(e.name);
+    kv->set_value(value);
+  }
+  for (const std::string& c : container.command) config.add_command(ExpandEnv(c, env));
+  for (const std::string& a : container.args) config.add_args(ExpandEnv(a, env));
+  config.set_working_dir(container.working_dir);
+
+  for (const auto& [k, v] : NewContainerLabels(container, pod)) {
+    (*config.mutable_labels())[k] = v;
+  }
+  for (const auto& [k, v] : NewContainerAnnotations(container, pod, restart_count)) {
+    (*config.mutable_annotations())[k] = v;
+  }
+
+  const std::string log_dir =
+      BuildContainerLogsDirectory(options.pod_logs_root, pod.metadata.namespace_, pod.metadata.name,
+                                  pod.metadata.uid, container.name);
+  if (absl::Status made = MakeDirs(log_dir, 0755); !made.ok()) {
+    return absl::Status(made.code(), absl::StrCat("create container log directory for container ",
+                                                  container.name, " failed: ", made.message()));
+  }
+  config.set_log_path(BuildContainerLogsPath(container.name, restart_count));
+  config.set_stdin(container.stdin_open);
+  config.set_stdin_once(container.stdin_once);
+  config.set_tty(container.tty);
+
+  // Volume mounts.
+  for (const corev1::VolumeMount& m : container.volume_mounts) {
+    const corev1::Volume* volume = nullptr;
+    for (const corev1::Volume& v : pod.spec.volumes) {
+      if (v.name == m.name) volume = &v;
+    }
+    if (volume == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot find volume \"", m.name, "\" to mount into container \"", container.name, "\""));
+    }
+    absl::StatusOr<std::string> host = VolumeHostPath(*volume, pod, options);
+    if (!host.ok()) return host.status();
+    std::string host_path = *host;
+    if (!m.sub_path.empty()) {
+      host_path = JoinPath(host_path, m.sub_path);
+      struct stat st;
+      if (::stat(host_path.c_str(), &st) != 0) {
+        if (absl::Status made = MakeDirs(host_path, 0755); !made.ok()) return made;
+      }
+    }
+    cri::Mount* mount = config.add_mounts();
+    mount->set_host_path(host_path);
+    mount->set_container_path(m.mount_path);
+    mount->set_readonly(m.read_only);
+  }
+
+  // The termination message file, mounted where the container writes its last words.
+  if (!options.root_dir.empty() && !container.termination_message_path.empty()) {
+    const std::string dir = JoinPath(
+        options.root_dir, absl::StrCat("pods/", pod.metadata.uid, "/containers/", container.name));
+    if (absl::Status made = MakeDirs(dir, 0750); !made.ok()) return made;
+    const std::string file = JoinPath(dir, RandomName());
+    int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      return absl::UnknownError(absl::StrCat("error on creating termination-log file ", file, ": ",
+                                             std::strerror(errno)));
+    }
+    ::close(fd);
+    ::chmod(file.c_str(), 0666);  // the container may run as any user
+    cri::Mount* mount = config.add_mounts();
+    mount->set_host_path(file);
+    mount->set_container_path(container.termination_message_path);
+  }
+
+  // Resources.
+  cri::LinuxContainerConfig* linux = config.mutable_linux();
+  cri::LinuxContainerResources* res = linux->mutable_resources();
+  int64_t cpu_request = MilliCPUToShares(0);
+  const int64_t milli_request = MilliValue(container.resources.requests.cpu);
+  const int64_t milli_limit = MilliValue(container.resources.limits.cpu);
+  cpu_request =
+      MilliCPUToShares(milli_request == 0 && milli_limit != 0 ? milli_limit : milli_request);
+  res->set_cpu_shares(cpu_request);
+  if (int64_t memory = Value(container.resources.limits.memory); memory != 0) {
+    res->set_memory_limit_in_bytes(memory);
+  }
+  if (options.cpu_cfs_quota) {
+    res->set_cpu_period(kQuotaPeriod);
+    res->set_cpu_quota(MilliCPUToQuota(milli_limit, kQuotaPeriod));
+  }
+  res->set_oom_score_adj(ContainerOOMScoreAdjust(pod, container, NodeMemory(options)));
+
+  // Security context: the container's settings win over the pod's.
+  cri::LinuxContainerSecurityContext* sc = linux->mutable_security_context();
+  *sc->mutable_namespace_options() = NamespacesForPod(pod);
+  const corev1::PodSecurityContext& psc = pod.spec.security_context;
+  std::optional<int64_t> run_as_user = psc.run_as_user;
+  std::optional<int64_t> run_as_group = psc.run_as_group;
+  if (container.security_context) {
+    const corev1::SecurityContext& csc = *container.security_context;
+    if (csc.run_as_user) run_as_user = csc.run_as_user;
+    if (csc.run_as_group) run_as_group = csc.run_as_group;
+    sc->set_privileged(csc.privileged.value_or(false));
+    sc->set_readonly_rootfs(csc.read_only_root_filesystem.value_or(false));
+    if (csc.allow_privilege_escalation) sc->set_no_new_privs(!*csc.allow_privilege_escalation);
+    if (csc.capabilities) {
+      for (const std::string& cap : csc.capabilities->add) {
+        sc->mutable_capabilities()->add_add_capabilities(cap);
+      }
+      for (const std::string& cap : csc.capabilities->drop) {
+        sc->mutable_capabilities()->add_drop_capabilities(cap);
+      }
+    }
+  }
+  if (run_as_user) sc->mutable_run_as_user()->set_value(*run_as_user);
+  if (run_as_group) sc->mutable_run_as_group()->set_value(*run_as_group);
+  for (int64_t g : psc.supplemental_groups) sc->add_supplemental_groups(g);
+  if (psc.fs_group) sc->add_supplemental_groups(*psc.fs_group);
+  return config;
+}
+
+}  // namespace kuberuntime
+}  // namespace kubelet_core
+}  // namespace krl

@@ -1,0 +1,498 @@
+#include "kubelet_core/kuberuntime/kube_runtime_manager.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "api/core/v1/validation.h"
+#include "kubelet_core/container/api_pod_status.h"
+#include "kubelet_core/container/helpers.h"
+#include "kubelet_core/kuberuntime/config_generation.h"
+#include "kubelet_core/kuberuntime/labels.h"
+#include "runtime/util/log.h"
+
+namespace krl {
+namespace kubelet_core {
+namespace kuberuntime {
+namespace {
+
+using container::PodSyncResult;
+using container::SyncAction;
+
+// A duration as Go prints it ("10s", "1m20s", "5m0s"), as the kubelet's back-off messages do.
+std::string GoDuration(absl::Duration d) {
+  if (d < absl::Seconds(1)) return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
+  int64_t seconds = absl::ToInt64Seconds(d);
+  int64_t hours = seconds / 3600;
+  int64_t minutes = (seconds % 3600) / 60;
+  int64_t rest = seconds % 60;
+  if (hours > 0) return absl::StrCat(hours, "h", minutes, "m", rest, "s");
+  if (minutes > 0) return absl::StrCat(minutes, "m", rest, "s");
+  return absl::StrCat(rest, "s");
+}
+
+absl::Status MakeDirs(const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) return absl::OkStatus();
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    if (absl::Status parent = MakeDirs(path.substr(0, slash)); !parent.ok()) return parent;
+  }
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::UnknownError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KubeRuntimeManager>> KubeRuntimeManager::Create(
+    runtime::RuntimeService& runtime, runtime::ImageService& images,
+    container::ImageManager& image_manager, Clock& clock, Options options) {
+  cri::VersionRequest request;
+  request.set_version("v1");
+  absl::StatusOr<cri::VersionResponse> version = runtime.Version(request);
+  if (!version.ok()) {
+    return absl::Status(version.status().code(), absl::StrCat("get remote runtime version failed: ",
+                                                              version.status().message()));
+  }
+  log::Info("Container runtime initialized", {{"containerRuntime", version->runtime_name()},
+                                              {"version", version->runtime_version()},
+                                              {"apiVersion", version->runtime_api_version()}});
+  return std::unique_ptr<KubeRuntimeManager>(new KubeRuntimeManager(
+      runtime, images, image_manager, clock, std::move(options), version->runtime_name()));
+}
+
+KubeRuntimeManager::KubeRuntimeManager(runtime::RuntimeService& runtime,
+                                       runtime::ImageService& images,
+                                       container::ImageManager& image_manager, Clock& clock,
+                                       Options options, std::string runtime_name)
+    : runtime_(runtime),
+      images_(images),
+      image_manager_(image_manager),
+      clock_(clock),
+      options_(std::move(options)),
+      runtime_name_(std::move(runtime_name)),
+      hooks_(runtime),
+      backoff_(clock, options_.crash_loop_backoff_initial, options_.crash_loop_backoff_max) {}
+
+absl::StatusOr<std::vector<container::RuntimeCondition>> KubeRuntimeManager::Status() {
+  absl::StatusOr<cri::StatusResponse> status = runtime_.Status(cri::StatusRequest());
+  if (!status.ok()) return status.status();
+  std::vector<container::RuntimeCondition> conditions;
+  for (const cri::RuntimeCondition& c : status->status().conditions()) {
+    conditions.push_back({c.type(), c.status(), c.reason(), c.message()});
+  }
+  return conditions;
+}
+
+PodActions KubeRuntimeManager::ComputePodActions(const corev1::Pod& pod,
+                                                 const container::PodStatus& status) const {
+  return kuberuntime::ComputePodActions(pod, status, options_.probes);
+}
+
+container::PodSyncResult KubeRuntimeManager::SyncPod(const corev1::Pod& pod,
+                                                     const container::PodStatus& status) {
+  PodSyncResult result = SyncPodSteps(pod, status);
+  reasons_.Update(pod.metadata.uid, result);
+  return result;
+}
+
+PodSyncResult KubeRuntimeManager::SyncPodSteps(const corev1::Pod& pod,
+                                               const container::PodStatus& status) {
+  PodSyncResult result;
+  const std::string pod_name = container::PodFullName(pod);
+
+  // A bad spec is refused before the runtime is touched.
+  if (absl::Status valid = corev1::Validate(pod); !valid.ok()) {
+    result.Add(SyncAction::kConfigPodSandbox, pod_name)
+        .Fail(container::kErrConfigPodSandbox, absl::StrCat("invalid pod spec: ", valid.message()));
+    return result;
+  }
+
+  // Step 1: what to do.
+  const PodActions actions = ComputePodActions(pod, status);
+  if (!actions.empty()) {
+    log::Debug("computePodActions", {{"pod", pod_name}, {"actions", actions.ToString()}});
+  }
+  if (actions.create_sandbox && !actions.sandbox_id.empty()) {
+    log::Info("Pod sandbox changed, it will be killed and re-created", {{"pod", pod_name}});
+  }
+
+  // Step 2: kill the pod when its sandbox changed (or everything is done)...
+  if (actions.kill_pod) {
+    container::Pod running = container::ConvertPodStatusToRunningPod(runtime_name_, status);
+    if (!actions.create_sandbox) {
+      // A pod that is done: only what still runs needs stopping, so syncing a finished pod
+      // again costs no runtime call. (A sandbox being replaced is stopped whatever its state,
+      // to release what it holds.)
+      running.sandboxes.erase(std::remove_if(running.sandboxes.begin(), running.sandboxes.end(),
+                                             [](const container::Container& s) {
+                                               return s.state != container::State::kRunning;
+                                             }),
+                              running.sandboxes.end());
+    }
+    // A new pod, or one already stopped, has nothing to kill: no step for it.
+    PodSyncResult killed;
+    if (!running.empty()) killed = KillPodWithSyncResult(&pod, running, std::nullopt);
+    result.Append(killed);
+    if (!killed.ok()) return result;
+    if (actions.create_sandbox) PurgeInitContainers(pod, status);
+  } else {
+    // Step 3: ...or only the containers that must not keep running.
+    for (const auto& [id, kill] : actions.containers_to_kill) {
+      container::SyncResult& step = result.Add(SyncAction::kKillContainer, kill.name);
+      absl::Status killed =
+          KillContainer(&pod, id, kill.name, kill.message, kill.reason, std::nullopt, nullptr);
+      if (!killed.ok()) {
+        step.Fail(container::kErrKillContainer, killed.message());
+        log::Error("killContainer for pod failed",
+                   {{"container", kill.name}, {"pod", pod_name}, {"error", killed}});
+        return result;
+      }
+    }
+  }
+
+  // Only the newest terminated attempt of each init container is kept.
+  PruneInitContainersBeforeStart(pod, status);
+
+  std::vector<std::string> pod_ips = status.ips;
+
+  // Step 4: the sandbox.
+  std::string sandbox_id = actions.sandbox_id;
+  if (actions.create_sandbox) {
+    container::SyncResult& step = result.Add(SyncAction::kCreatePodSandbox, pod_name);
+    absl::StatusOr<std::string> created = CreatePodSandbox(pod, actions.attempt);
+    if (!created.ok()) {
+      step.Fail(container::kErrCreatePodSandbox,
+                absl::StrCat("Failed to create pod sandbox: ", created.status().message()));
+      log::Error("CreatePodSandbox for pod failed",
+                 {{"pod", pod_name}, {"error", created.status()}});
+      return result;
+    }
+    sandbox_id = *created;
+    cri::PodSandboxStatusRequest request;
+    request.set_pod_sandbox_id(sandbox_id);
+    absl::StatusOr<cri::PodSandboxStatusResponse> sandbox = runtime_.PodSandboxStatus(request);
+    if (!sandbox.ok()) {
+      result.Fail(absl::Status(
+          sandbox.status().code(),
+          absl::StrCat("Unable to get pod sandbox status: ", sandbox.status().message())));
+      return result;
+    }
+    if (!pod.spec.host_network) {
+      pod_ips.clear();
+      const cri::PodSandboxNetworkStatus& network = sandbox->status().network();
+      if (!network.ip().empty()) pod_ips.push_back(network.ip());
+      for (const cri::PodIP& ip : network.additional_ips()) pod_ips.push_back(ip.ip());
+    }
+  }
+  const std::string pod_ip = pod_ips.empty() ? std::string() : pod_ips.front();
+
+  // The sandbox config the containers are created against.
+  container::SyncResult& config_step = result.Add(SyncAction::kConfigPodSandbox, sandbox_id);
+  absl::StatusOr<cri::PodSandboxConfig> sandbox_config =
+      GeneratePodSandboxConfig(pod, actions.attempt, options_);
+  if (!sandbox_config.ok()) {
+    config_step.Fail(container::kErrConfigPodSandbox,
+                     absl::StrCat("GeneratePodSandboxConfig for pod \"", pod_name,
+                                  "\" failed: ", sandbox_config.status().message()));
+    return result;
+  }
+  if (actions.init_containers_to_start.empty() && actions.containers_to_start.empty()) {
+    // Nothing to start: no config step to report.
+    result.steps.pop_back();
+    return result;
+  }
+
+  auto start = [&](const corev1::Container& c) {
+    container::SyncResult& step = result.Add(SyncAction::kStartContainer, c.name);
+    std::string message;
+    if (DoBackOff(pod, c, status, &message)) {
+      step.Fail(container::kErrCrashLoopBackOff, message);
+      return false;
+    }
+    if (std::optional<StartFailure> failed =
+            StartContainer(sandbox_id, *sandbox_config, c, pod, status, pod_ip)) {
+      step.Fail(failed->reason, failed->message);
+      log::Warning("Container start failed", {{"container", c.name},
+                                              {"pod", pod_name},
+                                              {"reason", failed->reason},
+                                              {"message", failed->message}});
+      return false;
+    }
+    return true;
+  };
+
+  // Step 5: init containers (the next one, or sidecars to keep running).
+  for (int idx : actions.init_containers_to_start) {
+    const corev1::Container& c = pod.spec.init_containers[idx];
+    if (!start(c)) {
+      if (corev1::IsSidecar(c)) continue;  // other sidecars may still start
+      return result;
+    }
+  }
+  // Step 6: app containers.
+  for (int idx : actions.containers_to_start) start(pod.spec.containers[idx]);
+  return result;
+}
+
+bool KubeRuntimeManager::DoBackOff(const corev1::Pod& pod, const corev1::Container& container,
+                                   const container::PodStatus& status, std::string* message) {
+  const container::ContainerStatus* exited = nullptr;
+  for (const container::ContainerStatus& s : status.container_statuses) {  // newest first
+    if (s.name == container.name && s.state == container::State::kExited) {
+      exited = &s;
+      break;
+    }
+  }
+  if (exited == nullptr) return false;
+  // Back-off counts from when the last attempt finished.
+  const absl::Time finished = exited->finished_at;
+  const std::string key = container::GetStableKey(pod, container);
+  if (backoff_.IsInBackOffSince(key, finished)) {
+    *message = absl::StrCat("back-off ", GoDuration(backoff_.Get(key)),
+                            " restarting failed container=", container.name,
+                            " pod=", container::PodFullName(pod));
+    return true;
+  }
+  backoff_.Next(key, finished);
+  return false;
+}
+
+absl::StatusOr<std::string> KubeRuntimeManager::CreatePodSandbox(const corev1::Pod& pod,
+                                                                 uint32_t attempt) {
+  absl::StatusOr<cri::PodSandboxConfig> config = GeneratePodSandboxConfig(pod, attempt, options_);
+  if (!config.ok()) return config.status();
+  if (absl::Status made = MakeDirs(config->log_directory()); !made.ok()) {
+    return absl::Status(
+        made.code(), absl::StrCat("create pod log directory for pod ", container::PodFullName(pod),
+                                  " failed: ", made.message()));
+  }
+  cri::RunPodSandboxRequest request;
+  *request.mutable_config() = *config;
+  request.set_runtime_handler(RuntimeHandlerForPod(pod, options_));
+  absl::StatusOr<cri::RunPodSandboxResponse> response = runtime_.RunPodSandbox(request);
+  if (!response.ok()) return response.status();
+  if (response->pod_sandbox_id().empty()) {
+    return absl::UnknownError(absl::StrCat("RunPodSandbox for pod ", container::PodFullName(pod),
+                                           " returned an empty sandbox id"));
+  }
+  return response->pod_sandbox_id();
+}
+
+corev1::PodStatus KubeRuntimeManager::GenerateAPIPodStatus(const corev1::Pod& pod,
+                                                           const container::PodStatus& status) {
+  return container::GenerateAPIPodStatus(pod, status, &reasons_, options_.probes, clock_.Now());
+}
+
+absl::StatusOr<std::vector<cri::PodSandbox>> KubeRuntimeManager::ListKubeletSandboxes(
+    bool all, const std::string& uid) {
+  cri::ListPodSandboxRequest request;
+  if (!all) request.mutable_filter()->mutable_state()->set_state(cri::SANDBOX_READY);
+  if (!uid.empty()) {
+    (*request.mutable_filter()->mutable_label_selector())[std::string(kPodUIDLabel)] = uid;
+  }
+  absl::StatusOr<cri::ListPodSandboxResponse> response = runtime_.ListPodSandbox(request);
+  if (!response.ok()) return response.status();
+  std::vector<cri::PodSandbox> sandboxes;
+  for (const cri::PodSandbox& s : response->items()) {
+    // Only what an agent created: it carries the pod uid label.
+    if (s.labels().count(std::string(kPodUIDLabel)) == 0) continue;
+    sandboxes.push_back(s);
+  }
+  return sandboxes;
+}
+
+absl::StatusOr<std::vector<cri::Container>> KubeRuntimeManager::ListKubeletContainers(
+    bool all, const std::string& uid) {
+  cri::ListContainersRequest request;
+  if (!all) request.mutable_filter()->mutable_state()->set_state(cri::CONTAINER_RUNNING);
+  if (!uid.empty()) {
+    (*request.mutable_filter()->mutable_label_selector())[std::string(kPodUIDLabel)] = uid;
+  }
+  absl::StatusOr<cri::ListContainersResponse> response = runtime_.ListContainers(request);
+  if (!response.ok()) return response.status();
+  std::vector<cri::Container> containers;
+  for (const cri::Container& c : response->containers()) {
+    if (c.labels().count(std::string(kPodUIDLabel)) == 0) continue;
+    containers.push_back(c);
+  }
+  return containers;
+}
+
+absl::StatusOr<std::vector<container::Pod>> KubeRuntimeManager::GetPods(bool all) {
+  absl::StatusOr<std::vector<cri::PodSandbox>> sandboxes = ListKubeletSandboxes(all, "");
+  if (!sandboxes.ok()) return sandboxes.status();
+  std::map<std::string, container::Pod> pods;
+  std::vector<std::string> order;
+  auto pod_for = [&](const std::string& uid, const std::string& name,
+                     const std::string& namespace_) -> container::Pod& {
+    auto it = pods.find(uid);
+    if (it == pods.end()) {
+      container::Pod& pod = pods[uid];
+      pod.id = uid;
+      pod.name = name;
+      pod.namespace_ = namespace_;
+      order.push_back(uid);
+      return pod;
+    }
+    return it->second;
+  };
+  std::sort(sandboxes->begin(), sandboxes->end(),
+            [](const cri::PodSandbox& a, const cri::PodSandbox& b) {
+              return a.created_at() > b.created_at();
+            });
+  for (const cri::PodSandbox& s : *sandboxes) {
+    container::Pod& pod =
+        pod_for(s.metadata().uid(), s.metadata().name(), s.metadata().namespace_());
+    container::Container sandbox;
+    sandbox.id = corev1::ContainerID{runtime_name_, s.id()};
+    sandbox.name = s.metadata().name();
+    sandbox.state =
+        s.state() == cri::SANDBOX_READY ? container::State::kRunning : container::State::kExited;
+    sandbox.created_at = absl::FromUnixNanos(s.created_at());
+    if (pod.sandboxes.empty()) pod.created_at = sandbox.created_at;
+    pod.sandboxes.push_back(sandbox);
+  }
+
+  absl::StatusOr<std::vector<cri::Container>> containers = ListKubeletContainers(all, "");
+  if (!containers.ok()) return containers.status();
+  for (const cri::Container& c : *containers) {
+    LabeledContainerInfo labels = GetContainerInfoFromLabels(c.labels());
+    AnnotatedContainerInfo annotations = GetContainerInfoFromAnnotations(c.annotations());
+    container::Pod& pod = pod_for(labels.pod_uid, labels.pod_name, labels.pod_namespace);
+    container::Container converted;
+    converted.id = corev1::ContainerID{runtime_name_, c.id()};
+    converted.name = labels.container_name.empty() ? c.metadata().name() : labels.container_name;
+    converted.image = c.image().user_specified_image().empty() ? c.image().image()
+                                                               : c.image().user_specified_image();
+    converted.image_id = c.image_id().empty() ? c.image_ref() : c.image_id();
+    converted.image_ref = c.image_ref();
+    converted.hash = annotations.hash;
+    switch (c.state()) {
+      case cri::CONTAINER_CREATED:
+        converted.state = container::State::kCreated;
+        break;
+      case cri::CONTAINER_RUNNING:
+        converted.state = container::State::kRunning;
+        break;
+      case cri::CONTAINER_EXITED:
+        converted.state = container::State::kExited;
+        break;
+      default:
+        converted.state = container::State::kUnknown;
+    }
+    converted.created_at = absl::FromUnixNanos(c.created_at());
+    pod.containers.push_back(converted);
+  }
+
+  std::vector<container::Pod> result;
+  for (const std::string& uid : order) result.push_back(std::move(pods[uid]));
+  // Newest pods first, as the kubelet orders them (two pods of one name: the live one first).
+  std::stable_sort(
+      result.begin(), result.end(),
+      [](const container::Pod& a, const container::Pod& b) { return a.created_at > b.created_at; });
+  return result;
+}
+
+absl::StatusOr<container::PodStatus> KubeRuntimeManager::GetPodStatus(
+    absl::string_view uid, absl::string_view name, absl::string_view namespace_) {
+  container::PodStatus status;
+  status.id = std::string(uid);
+  status.name = std::string(name);
+  status.namespace_ = std::string(namespace_);
+  status.timestamp = clock_.Now();
+
+  absl::StatusOr<std::vector<cri::PodSandbox>> sandboxes =
+      ListKubeletSandboxes(true, std::string(uid));
+  if (!sandboxes.ok()) return sandboxes.status();
+  std::sort(sandboxes->begin(), sandboxes->end(),
+            [](const cri::PodSandbox& a, const cri::PodSandbox& b) {
+              return a.created_at() > b.created_at();
+            });
+  for (size_t i = 0; i < sandboxes->size(); ++i) {
+    cri::PodSandboxStatusRequest request;
+    request.set_pod_sandbox_id((*sandboxes)[i].id());
+    absl::StatusOr<cri::PodSandboxStatusResponse> response = runtime_.PodSandboxStatus(request);
+    // Removed between the list and now: as if it had not been listed.
+    if (absl::IsNotFound(response.status())) continue;
+    if (!response.ok()) return response.status();
+    const cri::PodSandboxStatus& s = response->status();
+    // The IPs of the newest sandbox only, when it is ready.
+    if (status.sandbox_statuses.empty() && s.state() == cri::SANDBOX_READY) {
+      if (!s.network().ip().empty()) status.ips.push_back(s.network().ip());
+      for (const cri::PodIP& ip : s.network().additional_ips()) status.ips.push_back(ip.ip());
+    }
+    status.sandbox_statuses.push_back(s);
+  }
+
+  absl::StatusOr<std::vector<cri::Container>> containers =
+      ListKubeletContainers(true, std::string(uid));
+  if (!containers.ok()) return containers.status();
+  for (const cri::Container& c : *containers) {
+    cri::ContainerStatusRequest request;
+    request.set_container_id(c.id());
+    absl::StatusOr<cri::ContainerStatusResponse> response = runtime_.ContainerStatus(request);
+    if (absl::IsNotFound(response.status())) continue;
+    if (!response.ok()) return response.status();
+    status.container_statuses.push_back(ToContainerStatus(response->status()));
+  }
+  std::stable_sort(status.container_statuses.begin(), status.container_statuses.end(),
+                   [](const container::ContainerStatus& a, const container::ContainerStatus& b) {
+                     // Same creation time (a coarse clock): the later attempt is the newer.
+                     if (a.created_at != b.created_at) return a.created_at > b.created_at;
+                     return a.restart_count > b.restart_count;
+                   });
+  return status;
+}
+
+absl::StatusOr<std::string> KubeRuntimeManager::PullImage(
+    absl::string_view image, const cri::AuthConfig* auth,
+    const cri::PodSandboxConfig* sandbox_config) {
+  cri::PullImageRequest request;
+  request.mutable_image()->set_image(std::string(image));
+  if (auth != nullptr) *request.mutable_auth() = *auth;
+  if (sandbox_config != nullptr) *request.mutable_sandbox_config() = *sandbox_config;
+  absl::StatusOr<cri::PullImageResponse> response = images_.PullImage(request);
+  if (!response.ok()) return response.status();
+  return response->image_ref();
+}
+
+absl::StatusOr<std::string> KubeRuntimeManager::GetImageRef(absl::string_view image) {
+  cri::ImageStatusRequest request;
+  request.mutable_image()->set_image(std::string(image));
+  absl::StatusOr<cri::ImageStatusResponse> response = images_.ImageStatus(request);
+  if (!response.ok()) return response.status();
+  return response->has_image() ? response->image().id() : std::string();
+}
+
+absl::StatusOr<std::vector<container::Image>> KubeRuntimeManager::ListImages() {
+  absl::StatusOr<cri::ListImagesResponse> response = images_.ListImages(cri::ListImagesRequest());
+  if (!response.ok()) return response.status();
+  std::vector<container::Image> images;
+  for (const cri::Image& i : response->images()) {
+    container::Image image;
+    image.id = i.id();
+    image.repo_tags.assign(i.repo_tags().begin(), i.repo_tags().end());
+    image.repo_digests.assign(i.repo_digests().begin(), i.repo_digests().end());
+    image.size = i.size();
+    image.pinned = i.pinned();
+    images.push_back(std::move(image));
+  }
+  return images;
+}
+
+absl::Status KubeRuntimeManager::RemoveImage(absl::string_view image) {
+  cri::RemoveImageRequest request;
+  request.mutable_image()->set_image(std::string(image));
+  return images_.RemoveImage(request).status();
+}
+
+}  // namespace kuberuntime
+}  // namespace kubelet_core
+}  // namespace krl
