@@ -1,0 +1,353 @@
+// The cost of one steady-state relist (nothing changed since the last one) with 1,000 pods of 5
+// containers, against the two bare list RPCs it needs (ListPodSandbox + ListContainers), all on
+// the in-process CRI fake. Target (issue 6): relist <= 1.3 x bare list RPCs.
+//
+//   bazel run -c opt //kubelet_core/pleg:pleg_benchmark
+//
+// BM_BareListRpcs           ListPodSandbox + ListContainers, results discarded
+// BM_GetPods                KubeRuntimeManager::GetPods(true): the two RPCs + grouping by pod
+// BM_SteadyStateRelist      GenericPLEG::Relist through KubeRuntimeManager (what the agent runs)
+// BM_SteadyStateRelistLeanList  the same relist over a GetPods that moves the list items
+//                           instead of copying them and reads only the labels the PLEG needs
+//                           (uid, names, hash): what the runtime manager's GetPods could cost
+// BM_SteadyStateRelistFakeRuntime  the same relist on container::FakeRuntime: the PLEG's own work
+//                           with a list that costs only copies
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "api/core/v1/pod.h"
+#include "kubelet_core/container/fake_runtime.h"
+#include "kubelet_core/container/simple_image_manager.h"
+#include "kubelet_core/kuberuntime/kube_runtime_manager.h"
+#include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/pleg/cache.h"
+#include "kubelet_core/pleg/generic_pleg.h"
+#include "runtime/metrics/registry.h"
+#include "runtime/util/log.h"
+#include "testing/fake_clock.h"
+#include "testing/fakes/fake_image_service.h"
+#include "testing/fakes/fake_runtime_service.h"
+
+namespace krl {
+namespace kubelet_core {
+namespace pleg {
+namespace {
+
+constexpr int kPods = 1000;
+constexpr int kContainersPerPod = 5;
+constexpr char kImage[] = "registry.local/busybox:1.36";
+
+corev1::Pod MakePod(int i) {
+  corev1::Pod pod;
+  pod.metadata.name = absl::StrCat("pod-", i);
+  pod.metadata.namespace_ = "default";
+  pod.metadata.uid = absl::StrCat("uid-", i);
+  for (int c = 0; c < kContainersPerPod; ++c) {
+    corev1::Container container;
+    container.name = absl::StrCat("c", c);
+    container.image = kImage;
+    pod.spec.containers.push_back(container);
+  }
+  return pod;
+}
+
+template <typename Map>
+void CopyInto(const kuberuntime::Labels& from, Map* to) {
+  for (const auto& [k, v] : from) (*to)[k] = v;
+}
+
+// 1,000 running pods of 5 running containers in the CRI fake, labelled and annotated as the
+// runtime manager does, and a runtime manager over it.
+struct CriWorld {
+  testing::FakeClock clock;
+  testing::FakeImageService images{clock};
+  testing::FakeRuntimeService cri{clock, nullptr};
+  container::SimpleImageManager image_manager{images};
+  std::unique_ptr<kuberuntime::KubeRuntimeManager> manager;
+
+  CriWorld() {
+    for (int i = 0; i < kPods; ++i) {
+      const corev1::Pod pod = MakePod(i);
+      cri::RunPodSandboxRequest run;
+      cri::PodSandboxConfig* config = run.mutable_config();
+      config->mutable_metadata()->set_name(pod.metadata.name);
+      config->mutable_metadata()->set_namespace_(pod.metadata.namespace_);
+      config->mutable_metadata()->set_uid(pod.metadata.uid);
+      CopyInto(kuberuntime::NewPodLabels(pod), config->mutable_labels());
+      CopyInto(kuberuntime::NewPodAnnotations(pod), config->mutable_annotations());
+      absl::StatusOr<cri::RunPodSandboxResponse> sandbox = cri.RunPodSandbox(run);
+      if (!sandbox.ok()) std::abort();
+      for (const corev1::Container& c : pod.spec.containers) {
+        cri::CreateContainerRequest create;
+        create.set_pod_sandbox_id(sandbox->pod_sandbox_id());
+        *create.mutable_sandbox_config() = *config;
+        cri::ContainerConfig* cc = create.mutable_config();
+        cc->mutable_metadata()->set_name(c.name);
+        cc->mutable_image()->set_image(kImage);
+        CopyInto(kuberuntime::NewContainerLabels(c, pod), cc->mutable_labels());
+        CopyInto(kuberuntime::NewContainerAnnotations(c, pod, 0), cc->mutable_annotations());
+        absl::StatusOr<cri::CreateContainerResponse> created = cri.CreateContainer(create);
+        if (!created.ok()) std::abort();
+        cri::StartContainerRequest start;
+        start.set_container_id(created->container_id());
+        if (!cri.StartContainer(start).ok()) std::abort();
+      }
+    }
+    auto created = kuberuntime::KubeRuntimeManager::Create(cri, images, image_manager, clock);
+    if (!created.ok()) std::abort();
+    manager = *std::move(created);
+    cri.ClearCalls();
+  }
+};
+
+CriWorld& World() {
+  static CriWorld* world = new CriWorld();
+  return *world;
+}
+
+void BM_BareListRpcs(benchmark::State& state) {
+  CriWorld& w = World();
+  for (auto _ : state) {
+    absl::StatusOr<cri::ListPodSandboxResponse> sandboxes =
+        w.cri.ListPodSandbox(cri::ListPodSandboxRequest());
+    absl::StatusOr<cri::ListContainersResponse> containers =
+        w.cri.ListContainers(cri::ListContainersRequest());
+    if (!sandboxes.ok() || !containers.ok()) state.SkipWithError("list failed");
+    benchmark::DoNotOptimize(sandboxes);
+    benchmark::DoNotOptimize(containers);
+  }
+  state.SetItemsProcessed(state.iterations() * kPods * (kContainersPerPod + 1));
+  w.cri.ClearCalls();
+}
+BENCHMARK(BM_BareListRpcs)->Unit(benchmark::kMillisecond);
+
+void BM_GetPods(benchmark::State& state) {
+  CriWorld& w = World();
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<container::Pod>> pods = w.manager->GetPods(/*all=*/true);
+    if (!pods.ok() || pods->size() != kPods) state.SkipWithError("GetPods failed");
+    benchmark::DoNotOptimize(pods);
+  }
+  state.SetItemsProcessed(state.iterations() * kPods * (kContainersPerPod + 1));
+  w.cri.ClearCalls();
+}
+BENCHMARK(BM_GetPods)->Unit(benchmark::kMillisecond);
+
+void BM_SteadyStateRelist(benchmark::State& state) {
+  CriWorld& w = World();
+  Cache cache;
+  runtime::metrics::Registry registry;
+  GenericPLEG::Options options;
+  options.channel_capacity = 2 * kPods * (kContainersPerPod + 1);  // the first relist's events
+  GenericPLEG pleg(*w.manager, cache, w.clock, &registry, options);
+  pleg.Relist();  // the first relist sees every pod as new
+  pleg.Watch().Drain();
+  w.cri.ClearCalls();
+  for (auto _ : state) pleg.Relist();
+  if (pleg.Watch().size() != 0 || w.cri.CallCount("PodSandboxStatus") != 0) {
+    state.SkipWithError("a steady-state relist must neither emit nor inspect");
+  }
+  state.SetItemsProcessed(state.iterations() * kPods * (kContainersPerPod + 1));
+  w.cri.ClearCalls();
+}
+BENCHMARK(BM_SteadyStateRelist)->Unit(benchmark::kMillisecond);
+
+// A Runtime whose GetPods lists through CRI with no copy of the list items and reads only what
+// the PLEG compares; everything else goes to the runtime manager.
+class LeanListRuntime final : public container::Runtime {
+ public:
+  LeanListRuntime(runtime::RuntimeService& cri, kuberuntime::KubeRuntimeManager& manager)
+      : cri_(cri), manager_(manager), type_(manager.Type()) {}
+
+  absl::StatusOr<std::vector<container::Pod>> GetPods(bool all) override {
+    cri::ListPodSandboxRequest sandbox_request;
+    cri::ListContainersRequest container_request;
+    if (!all) {
+      sandbox_request.mutable_filter()->mutable_state()->set_state(cri::SANDBOX_READY);
+      container_request.mutable_filter()->mutable_state()->set_state(cri::CONTAINER_RUNNING);
+    }
+    absl::StatusOr<cri::ListPodSandboxResponse> sandboxes = cri_.ListPodSandbox(sandbox_request);
+    if (!sandboxes.ok()) return sandboxes.status();
+    absl::StatusOr<cri::ListContainersResponse> containers = cri_.ListContainers(container_request);
+    if (!containers.ok()) return containers.status();
+    std::vector<container::Pod> pods;
+    pods.reserve(sandboxes->items_size());
+    absl::flat_hash_map<std::string, size_t> index;
+    index.reserve(sandboxes->items_size());
+    auto pod_for = [&](const std::string& uid) -> container::Pod& {
+      auto [it, inserted] = index.try_emplace(uid, pods.size());
+      if (inserted) {
+        pods.emplace_back();
+        pods.back().id = uid;
+      }
+      return pods[it->second];
+    };
+    for (cri::PodSandbox& s : *sandboxes->mutable_items()) {
+      auto uid = s.labels().find(std::string(kuberuntime::kPodUIDLabel));
+      if (uid == s.labels().end()) continue;
+      container::Pod& pod = pod_for(uid->second);
+      if (pod.name.empty()) {
+        pod.name = std::move(*s.mutable_metadata()->mutable_name());
+        pod.namespace_ = std::move(*s.mutable_metadata()->mutable_namespace_());
+      }
+      container::Container sandbox;
+      sandbox.id = corev1::ContainerID{type_, std::move(*s.mutable_id())};
+      sandbox.state =
+          s.state() == cri::SANDBOX_READY ? container::State::kRunning : container::State::kExited;
+      sandbox.created_at = absl::FromUnixNanos(s.created_at());
+      pod.sandboxes.push_back(std::move(sandbox));
+    }
+    for (cri::Container& c : *containers->mutable_containers()) {
+      auto uid = c.labels().find(std::string(kuberuntime::kPodUIDLabel));
+      if (uid == c.labels().end()) continue;
+      container::Pod& pod = pod_for(uid->second);
+      container::Container converted;
+      converted.id = corev1::ContainerID{type_, std::move(*c.mutable_id())};
+      auto name = c.labels().find(std::string(kuberuntime::kContainerNameLabel));
+      converted.name = name != c.labels().end() ? name->second : c.metadata().name();
+      auto hash = c.annotations().find(std::string(kuberuntime::kContainerHashLabel));
+      if (hash != c.annotations().end() && !absl::SimpleHexAtoi(hash->second, &converted.hash)) {
+        converted.hash = 0;
+      }
+      converted.image = std::move(*c.mutable_image()->mutable_image());
+      converted.image_ref = std::move(*c.mutable_image_ref());
+      switch (c.state()) {
+        case cri::CONTAINER_CREATED:
+          converted.state = container::State::kCreated;
+          break;
+        case cri::CONTAINER_RUNNING:
+          converted.state = container::State::kRunning;
+          break;
+        case cri::CONTAINER_EXITED:
+          converted.state = container::State::kExited;
+          break;
+        default:
+          converted.state = container::State::kUnknown;
+      }
+      converted.created_at = absl::FromUnixNanos(c.created_at());
+      pod.containers.push_back(std::move(converted));
+    }
+    return pods;
+  }
+
+  std::string Type() const override { return type_; }
+  absl::StatusOr<std::vector<container::RuntimeCondition>> Status() override {
+    return manager_.Status();
+  }
+  container::PodSyncResult SyncPod(const corev1::Pod& pod,
+                                   const container::PodStatus& status) override {
+    return manager_.SyncPod(pod, status);
+  }
+  absl::Status KillPod(const corev1::Pod* pod, const container::Pod& running_pod,
+                       std::optional<int64_t> grace) override {
+    return manager_.KillPod(pod, running_pod, grace);
+  }
+  absl::StatusOr<container::PodStatus> GetPodStatus(absl::string_view uid, absl::string_view name,
+                                                    absl::string_view ns) override {
+    return manager_.GetPodStatus(uid, name, ns);
+  }
+  corev1::PodStatus GenerateAPIPodStatus(const corev1::Pod& pod,
+                                         const container::PodStatus& status) override {
+    return manager_.GenerateAPIPodStatus(pod, status);
+  }
+  absl::Status GarbageCollect(const container::GCPolicy& policy, bool ready, bool evict) override {
+    return manager_.GarbageCollect(policy, ready, evict);
+  }
+  absl::Status DeleteContainer(const corev1::ContainerID& id) override {
+    return manager_.DeleteContainer(id);
+  }
+  absl::StatusOr<std::string> PullImage(absl::string_view image, const cri::AuthConfig* auth,
+                                        const cri::PodSandboxConfig* config) override {
+    return manager_.PullImage(image, auth, config);
+  }
+  absl::StatusOr<std::string> GetImageRef(absl::string_view image) override {
+    return manager_.GetImageRef(image);
+  }
+  absl::StatusOr<std::vector<container::Image>> ListImages() override {
+    return manager_.ListImages();
+  }
+  absl::Status RemoveImage(absl::string_view image) override { return manager_.RemoveImage(image); }
+
+ private:
+  runtime::RuntimeService& cri_;
+  kuberuntime::KubeRuntimeManager& manager_;
+  const std::string type_;
+};
+
+void BM_SteadyStateRelistLeanList(benchmark::State& state) {
+  CriWorld& w = World();
+  LeanListRuntime lean(w.cri, *w.manager);
+  Cache cache;
+  runtime::metrics::Registry registry;
+  GenericPLEG::Options options;
+  options.channel_capacity = 2 * kPods * (kContainersPerPod + 1);
+  GenericPLEG pleg(lean, cache, w.clock, &registry, options);
+  pleg.Relist();
+  pleg.Watch().Drain();
+  w.cri.ClearCalls();
+  for (auto _ : state) pleg.Relist();
+  if (pleg.Watch().size() != 0 || w.cri.CallCount("PodSandboxStatus") != 0) {
+    state.SkipWithError("a steady-state relist must neither emit nor inspect");
+  }
+  state.SetItemsProcessed(state.iterations() * kPods * (kContainersPerPod + 1));
+  w.cri.ClearCalls();
+}
+BENCHMARK(BM_SteadyStateRelistLeanList)->Unit(benchmark::kMillisecond);
+
+void BM_SteadyStateRelistFakeRuntime(benchmark::State& state) {
+  testing::FakeClock clock;
+  container::FakeRuntime runtime(clock);
+  for (int i = 0; i < kPods; ++i) {
+    container::PodStatus status;
+    status.id = absl::StrCat("uid-", i);
+    status.name = absl::StrCat("pod-", i);
+    status.namespace_ = "default";
+    cri::PodSandboxStatus sandbox;
+    sandbox.set_id(absl::StrCat("sandbox-", i));
+    sandbox.set_state(cri::SANDBOX_READY);
+    status.sandbox_statuses.push_back(sandbox);
+    for (int c = 0; c < kContainersPerPod; ++c) {
+      container::ContainerStatus s;
+      s.id = corev1::ContainerID{"krl-fake", absl::StrCat("container-", i, "-", c)};
+      s.name = absl::StrCat("c", c);
+      s.image = kImage;
+      s.state = container::State::kRunning;
+      status.container_statuses.push_back(s);
+    }
+    runtime.SetPodStatus(status);
+  }
+  Cache cache;
+  runtime::metrics::Registry registry;
+  GenericPLEG::Options options;
+  options.channel_capacity = 2 * kPods * (kContainersPerPod + 1);
+  GenericPLEG pleg(runtime, cache, clock, &registry, options);
+  pleg.Relist();
+  pleg.Watch().Drain();
+  runtime.ClearCalls();
+  for (auto _ : state) pleg.Relist();
+  if (pleg.Watch().size() != 0 || runtime.CallCount("GetPodStatus") != 0) {
+    state.SkipWithError("a steady-state relist must neither emit nor inspect");
+  }
+  state.SetItemsProcessed(state.iterations() * kPods * (kContainersPerPod + 1));
+}
+BENCHMARK(BM_SteadyStateRelistFakeRuntime)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace pleg
+}  // namespace kubelet_core
+}  // namespace krl
+
+int main(int argc, char** argv) {
+  krl::log::SetMinimumLevel(krl::log::Level::kError);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
