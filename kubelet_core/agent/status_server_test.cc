@@ -1,0 +1,153 @@
+#include "kubelet_core/agent/status_server.h"
+
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "api/core/v1/pod.h"
+#include "kubelet_core/agent/node_agent.h"
+#include "runtime/metrics/registry.h"
+#include "testing/fake_clock.h"
+#include "testing/fakes/fake_image_service.h"
+#include "testing/fakes/fake_runtime_service.h"
+
+namespace krl {
+namespace kubelet_core {
+namespace agent {
+namespace {
+
+corev1::Pod MakePod() {
+  corev1::Pod pod;
+  pod.metadata.name = "web";
+  pod.metadata.uid = "uid-web";
+  pod.spec.host_network = true;
+  corev1::Container& c = pod.spec.containers.emplace_back();
+  c.name = "app";
+  c.image = "krl.test/busybox:1";
+  return pod;
+}
+
+struct Fixture {
+  Fixture() : images(clock), runtime(clock, &images) {
+    char pattern[] = "/tmp/krl-status-XXXXXX";
+    dir = mkdtemp(pattern);
+    NodeAgent::Options options;
+    options.run_threads = false;
+    options.runtime_manager.pod_logs_root = dir + "/logs";
+    options.runtime_manager.root_dir = dir + "/root";
+    absl::StatusOr<std::unique_ptr<NodeAgent>> created =
+        NodeAgent::Create(options, runtime, images, clock, &registry);
+    REQUIRE(created.ok());
+    agent = *std::move(created);
+    agent->Start();
+    agent->SetPods({MakePod()});
+    REQUIRE(agent->WaitForWorkersIdle());
+    clock.Advance(absl::Seconds(1));
+    agent->Tick();
+    REQUIRE(agent->WaitForWorkersIdle());
+  }
+
+  ~Fixture() {
+    agent.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  std::string dir;
+  testing::FakeClock clock;
+  testing::FakeImageService images;
+  testing::FakeRuntimeService runtime;
+  runtime::metrics::Registry registry;
+  std::unique_ptr<NodeAgent> agent;
+};
+
+TEST_CASE("the status endpoints answer health, pods and metrics on loopback") {
+  Fixture f;
+  StatusServer server(*f.agent, {"127.0.0.1", 0});
+  REQUIRE(server.Start().ok());
+  REQUIRE(server.port() > 0);
+  httplib::Client client("127.0.0.1", server.port());
+
+  httplib::Result healthz = client.Get("/healthz");
+  REQUIRE(healthz);
+  CHECK(healthz->status == 200);
+  CHECK(healthz->body == "ok");
+
+  httplib::Result verbose = client.Get("/healthz?verbose=1");
+  REQUIRE(verbose);
+  CHECK(verbose->status == 200);
+  CHECK(verbose->body.find("[+]pleg ok") != std::string::npos);
+  CHECK(verbose->body.find("node ready: true") != std::string::npos);
+
+  httplib::Result pods = client.Get("/pods");
+  REQUIRE(pods);
+  CHECK(pods->status == 200);
+  CHECK(pods->get_header_value("Content-Type") == "application/json");
+  CHECK(pods->body.find("\"kind\": \"PodList\"") != std::string::npos);
+  CHECK(pods->body.find("\"name\": \"web\"") != std::string::npos);
+  CHECK(pods->body.find("\"phase\": \"Running\"") != std::string::npos);
+
+  httplib::Result metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->status == 200);
+  CHECK(
+      metrics->body.find("kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} 1") !=
+      std::string::npos);
+  CHECK(metrics->body.find("kubelet_running_pods 1") != std::string::npos);
+
+  httplib::Result missing = client.Get("/nothing");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  server.Stop();
+}
+
+TEST_CASE("the status endpoints are read-only: other methods answer 405") {
+  Fixture f;
+  StatusServer server(*f.agent, {"127.0.0.1", 0});
+  REQUIRE(server.Start().ok());
+  httplib::Client client("127.0.0.1", server.port());
+  httplib::Result post = client.Post("/pods", "{}", "application/json");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+  CHECK(post->get_header_value("Allow") == "GET, HEAD");
+  httplib::Result del = client.Delete("/pods");
+  REQUIRE(del);
+  CHECK(del->status == 405);
+  httplib::Result put = client.Put("/healthz", "", "text/plain");
+  REQUIRE(put);
+  CHECK(put->status == 405);
+  // Nothing changed.
+  CHECK(f.agent->Pods().size() == 1);
+}
+
+TEST_CASE("healthz fails with the failing check named when the runtime is not ready") {
+  Fixture f;
+  f.runtime.SetRuntimeCondition("RuntimeReady", false, "Broken", "runtime is broken");
+  f.clock.Advance(absl::Seconds(5));
+  f.agent->Tick();
+  StatusServer::Response response = StatusServer::Healthz(*f.agent, /*verbose=*/false);
+  CHECK(response.status == 500);
+  CHECK(response.body.find("[-]runtime failed: container runtime is not ready: Broken") !=
+        std::string::npos);
+  CHECK(response.body.find("[+]pleg ok") != std::string::npos);
+  CHECK(response.body.find("healthz check failed") != std::string::npos);
+}
+
+TEST_CASE("a port already in use is reported with the address") {
+  Fixture f;
+  StatusServer first(*f.agent, {"127.0.0.1", 0});
+  REQUIRE(first.Start().ok());
+  StatusServer second(*f.agent, {"127.0.0.1", first.port()});
+  absl::Status started = second.Start();
+  CHECK(started.code() == absl::StatusCode::kUnavailable);
+  CHECK(std::string(started.message()).find("127.0.0.1") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace agent
+}  // namespace kubelet_core
+}  // namespace krl

@@ -1,0 +1,109 @@
+// The nodeagent binary on the in-process fake runtime: flags, the example pods, the endpoints and
+// a clean stop.
+#include <httplib.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tools/run_demo/child_process.h"
+#include "tools/run_demo/pod_table.h"
+
+namespace krl {
+namespace tools {
+namespace nodeagent {
+namespace {
+
+using run_demo::ChildProcess;
+
+std::string Runfile(const std::string& path) {
+  const char* dir = std::getenv("TEST_SRCDIR");
+  return absl::StrCat(dir == nullptr ? "." : dir, "/krl/", path);
+}
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string pattern = absl::StrCat(dir == nullptr ? "/tmp" : dir, "/nodeagent-XXXXXX");
+  REQUIRE(mkdtemp(pattern.data()) != nullptr);
+  return pattern;
+}
+
+TEST_CASE("--version prints the version and the dockerless build line") {
+  auto child = ChildProcess::Spawn({Runfile("tools/nodeagent/nodeagent"), "--version"}, "");
+  REQUIRE(child.ok());
+  absl::StatusOr<std::string> line = (*child)->WaitForLine("dockerless", absl::Seconds(10));
+  REQUIRE(line.ok());
+  CHECK(*line == "dockerless: true");
+  CHECK((*child)->output().find("nodeagent 0.1.0") == 0);
+  CHECK(*(*child)->Wait(absl::Seconds(10)) == 0);
+}
+
+TEST_CASE("a flag removed with the dockershim is refused with exit status 2") {
+  const std::string err = TempDir() + "/stderr";
+  auto child = ChildProcess::Spawn(
+      {Runfile("tools/nodeagent/nodeagent"), "--pod-manifest-path=/x", "--network-plugin=cni"},
+      err);
+  REQUIRE(child.ok());
+  CHECK(*(*child)->Wait(absl::Seconds(10)) == 2);
+}
+
+TEST_CASE("on fake:// the example pods run, crash-loop as written, and the agent stops cleanly") {
+  const std::string dir = TempDir();
+  auto child = ChildProcess::Spawn(
+      {Runfile("tools/nodeagent/nodeagent"), "--container-runtime-endpoint=fake://",
+       "--pod-manifest-path=" + Runfile("examples/pods"), "--root-dir=" + dir + "/root",
+       "--pod-logs-dir=" + dir + "/logs", "--node-name=test", "--port=0"},
+      dir + "/nodeagent.log");
+  REQUIRE(child.ok());
+  absl::StatusOr<std::string> line = (*child)->WaitForLine("nodeagent: serving", absl::Seconds(30));
+  REQUIRE(line.ok());
+  absl::StatusOr<int> port = run_demo::ParsePortFromLine(*line);
+  REQUIRE(port.ok());
+  httplib::Client client("127.0.0.1", *port);
+
+  // Poll (real time: the binary runs on the real clock) until the pods settle.
+  std::map<std::string, run_demo::PodRow> pods;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  bool settled = false;
+  while (!settled && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+    httplib::Result result = client.Get("/pods");
+    if (!result || result->status != 200) continue;
+    auto rows = run_demo::ParsePodList(result->body, absl::Now());
+    REQUIRE(rows.ok());
+    pods.clear();
+    for (const run_demo::PodRow& row : *rows) pods[row.name] = row;
+    settled = pods.size() == 4 && pods["web-test"].status == "Running" &&
+              pods["web-test"].all_ready && pods["init-demo-test"].status == "Running" &&
+              pods["liveness-test"].status == "Running" && pods["crash-test"].restarts >= 1 &&
+              pods["crash-test"].status == "CrashLoopBackOff";
+  }
+  for (const auto& [name, row] : pods) INFO(name << " " << row.status << " " << row.restarts);
+  CHECK(settled);
+
+  httplib::Result healthz = client.Get("/healthz");
+  REQUIRE(healthz);
+  CHECK(healthz->status == 200);
+  httplib::Result metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(
+      metrics->body.find("kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} 4") !=
+      std::string::npos);
+
+  REQUIRE((*child)->Signal(SIGTERM).ok());
+  absl::StatusOr<int> code = (*child)->Wait(absl::Seconds(20));
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+}
+
+}  // namespace
+}  // namespace nodeagent
+}  // namespace tools
+}  // namespace krl
