@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "api/core/v1/validation.h"
 #include "kubelet_core/container/api_pod_status.h"
@@ -300,10 +301,12 @@ absl::StatusOr<std::vector<cri::PodSandbox>> KubeRuntimeManager::ListKubeletSand
   absl::StatusOr<cri::ListPodSandboxResponse> response = runtime_.ListPodSandbox(request);
   if (!response.ok()) return response.status();
   std::vector<cri::PodSandbox> sandboxes;
-  for (const cri::PodSandbox& s : response->items()) {
+  sandboxes.reserve(response->items_size());
+  // Moved, not copied, out of the response: a relist lists every sandbox each second.
+  for (cri::PodSandbox& s : *response->mutable_items()) {
     // Only what an agent created: it carries the pod uid label.
-    if (s.labels().count(std::string(kPodUIDLabel)) == 0) continue;
-    sandboxes.push_back(s);
+    if (FindLabel(s.labels(), kPodUIDLabel) == nullptr) continue;
+    sandboxes.push_back(std::move(s));
   }
   return sandboxes;
 }
@@ -318,62 +321,82 @@ absl::StatusOr<std::vector<cri::Container>> KubeRuntimeManager::ListKubeletConta
   absl::StatusOr<cri::ListContainersResponse> response = runtime_.ListContainers(request);
   if (!response.ok()) return response.status();
   std::vector<cri::Container> containers;
-  for (const cri::Container& c : response->containers()) {
-    if (c.labels().count(std::string(kPodUIDLabel)) == 0) continue;
-    containers.push_back(c);
+  containers.reserve(response->containers_size());
+  for (cri::Container& c : *response->mutable_containers()) {
+    if (FindLabel(c.labels(), kPodUIDLabel) == nullptr) continue;
+    containers.push_back(std::move(c));
   }
   return containers;
 }
 
 absl::StatusOr<std::vector<container::Pod>> KubeRuntimeManager::GetPods(bool all) {
+  // The PLEG calls this every second for every pod, so it moves strings out of the list responses
+  // and reads only the labels and the one annotation its result holds (GetPodStatus parses all).
   absl::StatusOr<std::vector<cri::PodSandbox>> sandboxes = ListKubeletSandboxes(all, "");
   if (!sandboxes.ok()) return sandboxes.status();
-  std::map<std::string, container::Pod> pods;
-  std::vector<std::string> order;
-  auto pod_for = [&](const std::string& uid, const std::string& name,
-                     const std::string& namespace_) -> container::Pod& {
-    auto it = pods.find(uid);
-    if (it == pods.end()) {
-      container::Pod& pod = pods[uid];
-      pod.id = uid;
-      pod.name = name;
-      pod.namespace_ = namespace_;
-      order.push_back(uid);
+  std::vector<container::Pod> result;  // in order of first sight, sorted at the end
+  result.reserve(sandboxes->size());
+  absl::flat_hash_map<std::string, size_t> index;  // pod uid -> position in `result`
+  index.reserve(sandboxes->size());
+  // The pod of `uid`, created with `name` and `namespace_` (copied) when first seen.
+  auto pod_for = [&](absl::string_view uid, absl::string_view name,
+                     absl::string_view namespace_) -> container::Pod& {
+    auto [it, inserted] = index.try_emplace(uid, result.size());
+    if (inserted) {
+      container::Pod& pod = result.emplace_back();
+      pod.id = it->first;
+      pod.name = std::string(name);
+      pod.namespace_ = std::string(namespace_);
       return pod;
     }
-    return it->second;
+    return result[it->second];
   };
   std::sort(sandboxes->begin(), sandboxes->end(),
             [](const cri::PodSandbox& a, const cri::PodSandbox& b) {
               return a.created_at() > b.created_at();
             });
-  for (const cri::PodSandbox& s : *sandboxes) {
-    container::Pod& pod =
-        pod_for(s.metadata().uid(), s.metadata().name(), s.metadata().namespace_());
-    container::Container sandbox;
-    sandbox.id = corev1::ContainerID{runtime_name_, s.id()};
-    sandbox.name = s.metadata().name();
+  for (cri::PodSandbox& s : *sandboxes) {
+    cri::PodSandboxMetadata* metadata = s.mutable_metadata();
+    container::Pod& pod = pod_for(metadata->uid(), metadata->name(), metadata->namespace_());
+    container::Container& sandbox = pod.sandboxes.emplace_back();
+    sandbox.id = corev1::ContainerID{runtime_name_, std::move(*s.mutable_id())};
+    sandbox.name = std::move(*metadata->mutable_name());
     sandbox.state =
         s.state() == cri::SANDBOX_READY ? container::State::kRunning : container::State::kExited;
     sandbox.created_at = absl::FromUnixNanos(s.created_at());
-    if (pod.sandboxes.empty()) pod.created_at = sandbox.created_at;
-    pod.sandboxes.push_back(sandbox);
+    if (pod.sandboxes.size() == 1) pod.created_at = sandbox.created_at;
   }
 
   absl::StatusOr<std::vector<cri::Container>> containers = ListKubeletContainers(all, "");
   if (!containers.ok()) return containers.status();
-  for (const cri::Container& c : *containers) {
-    LabeledContainerInfo labels = GetContainerInfoFromLabels(c.labels());
-    AnnotatedContainerInfo annotations = GetContainerInfoFromAnnotations(c.annotations());
-    container::Pod& pod = pod_for(labels.pod_uid, labels.pod_name, labels.pod_namespace);
-    container::Container converted;
-    converted.id = corev1::ContainerID{runtime_name_, c.id()};
-    converted.name = labels.container_name.empty() ? c.metadata().name() : labels.container_name;
-    converted.image = c.image().user_specified_image().empty() ? c.image().image()
-                                                               : c.image().user_specified_image();
-    converted.image_id = c.image_id().empty() ? c.image_ref() : c.image_id();
-    converted.image_ref = c.image_ref();
-    converted.hash = annotations.hash;
+  static const std::string kNone;
+  auto label = [](const CriLabels& labels, absl::string_view key) -> const std::string& {
+    const std::string* value = FindLabel(labels, key);
+    return value == nullptr ? kNone : *value;
+  };
+  for (cri::Container& c : *containers) {
+    const CriLabels& labels = c.labels();
+    container::Pod& pod = pod_for(label(labels, kPodUIDLabel), label(labels, kPodNameLabel),
+                                  label(labels, kPodNamespaceLabel));
+    container::Container& converted = pod.containers.emplace_back();
+    converted.id = corev1::ContainerID{runtime_name_, std::move(*c.mutable_id())};
+    // Branches, not ?:, so that the moves are not turned into copies.
+    if (const std::string& name = label(labels, kContainerNameLabel); !name.empty()) {
+      converted.name = name;
+    } else {
+      converted.name = std::move(*c.mutable_metadata()->mutable_name());
+    }
+    cri::ImageSpec* image = c.mutable_image();
+    converted.image = image->user_specified_image().empty()
+                          ? std::move(*image->mutable_image())
+                          : std::move(*image->mutable_user_specified_image());
+    if (c.image_id().empty()) {
+      converted.image_id = c.image_ref();
+    } else {
+      converted.image_id = std::move(*c.mutable_image_id());
+    }
+    converted.image_ref = std::move(*c.mutable_image_ref());
+    converted.hash = GetContainerHashFromAnnotations(c.annotations());
     switch (c.state()) {
       case cri::CONTAINER_CREATED:
         converted.state = container::State::kCreated;
@@ -388,11 +411,8 @@ absl::StatusOr<std::vector<container::Pod>> KubeRuntimeManager::GetPods(bool all
         converted.state = container::State::kUnknown;
     }
     converted.created_at = absl::FromUnixNanos(c.created_at());
-    pod.containers.push_back(converted);
   }
 
-  std::vector<container::Pod> result;
-  for (const std::string& uid : order) result.push_back(std::move(pods[uid]));
   // Newest pods first, as the kubelet orders them (two pods of one name: the live one first).
   std::stable_sort(
       result.begin(), result.end(),

@@ -372,6 +372,40 @@ TEST_CASE("GetPods groups sandboxes and containers by pod, dead ones only when a
   CHECK((*all)[0].containers.size() == 2);
 }
 
+TEST_CASE("GetPods reports the same ids, names, image ids, hashes and times as GetPodStatus") {
+  ManagerFixture f;
+  corev1::Pod pod = MakePod("web", {MakeContainer("a"), MakeContainer("b")});
+  REQUIRE(f.Sync(pod).ok());
+  absl::StatusOr<std::vector<container::Pod>> pods = f.manager->GetPods(true);
+  REQUIRE(pods.ok());
+  REQUIRE(pods->size() == 1);
+  const container::Pod& listed = (*pods)[0];
+  container::PodStatus status = f.Status(pod);
+  CHECK(listed.id == pod.metadata.uid);
+  CHECK(listed.name == pod.metadata.name);
+  CHECK(listed.namespace_ == pod.metadata.namespace_);
+  REQUIRE(listed.sandboxes.size() == 1);
+  REQUIRE(status.sandbox_statuses.size() == 1);
+  CHECK(listed.sandboxes[0].id.id == status.sandbox_statuses[0].id());
+  CHECK(listed.sandboxes[0].name == pod.metadata.name);
+  CHECK(listed.sandboxes[0].state == container::State::kRunning);
+  CHECK(listed.created_at == absl::FromUnixNanos(status.sandbox_statuses[0].created_at()));
+  REQUIRE(listed.containers.size() == 2);
+  for (const container::ContainerStatus& s : status.container_statuses) {
+    const container::Container* c = listed.FindContainerById(s.id.id);
+    REQUIRE(c != nullptr);
+    CHECK(c->id == s.id);
+    CHECK(c->name == s.name);
+    CHECK(c->image == s.image);
+    CHECK(c->image_id == s.image_id);
+    // image_ref is not compared: a list carries the image id there, a status the repo digest.
+    CHECK(c->hash == s.hash);
+    CHECK(c->hash != 0);
+    CHECK(c->state == s.state);
+    CHECK(c->created_at == s.created_at);
+  }
+}
+
 TEST_CASE("a failing postStart hook kills the container with reason FailedPostStartHook") {
   ManagerFixture f;
   corev1::Pod pod = MakePod("web", {MakeContainer("a")});

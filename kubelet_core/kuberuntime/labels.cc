@@ -2,6 +2,8 @@
 
 #include <google/protobuf/struct.pb.h>
 
+#include <string_view>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/core/v1/json_encoder.h"
@@ -58,8 +60,8 @@ std::optional<corev1::Container> DecodeContainer(absl::string_view container_fie
 }
 
 std::string Get(const CriLabels& labels, absl::string_view key) {
-  auto it = labels.find(std::string(key));
-  return it == labels.end() ? std::string() : it->second;
+  const std::string* value = FindLabel(labels, key);
+  return value == nullptr ? std::string() : *value;
 }
 
 }  // namespace
@@ -137,11 +139,7 @@ AnnotatedContainerInfo GetContainerInfoFromAnnotations(const CriLabels& annotati
   corev1::ParseEnum(Get(annotations, kContainerTerminationMessagePolicyLabel),
                     &info.termination_message_policy);
   info.container_type = Get(annotations, kContainerTypeLabel);
-  if (std::string hash = Get(annotations, kContainerHashLabel); !hash.empty()) {
-    if (!absl::SimpleHexAtoi(hash, &info.hash)) {
-      log::Warning("malformed container annotation", {{"key", kContainerHashLabel}});
-    }
-  }
+  info.hash = GetContainerHashFromAnnotations(annotations);
   if (std::string count = Get(annotations, kContainerRestartCountLabel); !count.empty()) {
     if (!absl::SimpleAtoi(count, &info.restart_count)) {
       log::Warning("malformed container annotation", {{"key", kContainerRestartCountLabel}});
@@ -162,6 +160,21 @@ AnnotatedContainerInfo GetContainerInfoFromAnnotations(const CriLabels& annotati
     if (auto ports = ContainerPortsFromJson(json)) info.ports = std::move(*ports);
   }
   return info;
+}
+
+const std::string* FindLabel(const CriLabels& labels, absl::string_view key) {
+  // The map's heterogeneous lookup takes a std::string_view: no temporary key string.
+  auto it = labels.find(std::string_view(key.data(), key.size()));
+  return it == labels.end() ? nullptr : &it->second;
+}
+
+uint64_t GetContainerHashFromAnnotations(const CriLabels& annotations) {
+  uint64_t hash = 0;
+  const std::string* value = FindLabel(annotations, kContainerHashLabel);
+  if (value != nullptr && !value->empty() && !absl::SimpleHexAtoi(*value, &hash)) {
+    log::Warning("malformed container annotation", {{"key", kContainerHashLabel}});
+  }
+  return hash;
 }
 
 std::string LifecycleHandlerToJson(const corev1::LifecycleHandler& handler) {

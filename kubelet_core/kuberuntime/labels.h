@@ -98,6 +98,13 @@ LabeledContainerInfo GetContainerInfoFromLabels(const CriLabels& labels);
 // treats containers created by older versions.
 AnnotatedContainerInfo GetContainerInfoFromAnnotations(const CriLabels& annotations);
 
+// The value stored under `key`, or nullptr; allocates nothing, so list paths can read a few labels
+// of thousands of items cheaply.
+const std::string* FindLabel(const CriLabels& labels, absl::string_view key);
+// Only the spec hash annotation, read as GetContainerInfoFromAnnotations reads it (0 when
+// missing; a malformed one is logged). Listing pods needs no other annotation.
+uint64_t GetContainerHashFromAnnotations(const CriLabels& annotations);
+
 // The JSON forms stored in the annotations, and back. Exposed for tests.
 std::string LifecycleHandlerToJson(const corev1::LifecycleHandler& handler);
 std::optional<corev1::LifecycleHandler> LifecycleHandlerFromJson(absl::string_view json);

@@ -110,6 +110,26 @@ TEST_CASE("missing or malformed annotations keep their defaults") {
   CHECK(GetContainerInfoFromLabels(CriLabels()).pod_uid.empty());
 }
 
+TEST_CASE("the list path's hash reader agrees with the full annotation parse") {
+  corev1::Pod pod;
+  pod.metadata.uid = "u";
+  corev1::Container container;
+  container.name = "c";
+  container.image = "i";
+  pod.spec.containers.push_back(container);
+  CriLabels annotations;
+  for (const auto& [k, v] : NewContainerAnnotations(container, pod, 2)) annotations[k] = v;
+  CHECK(GetContainerHashFromAnnotations(annotations) != 0);
+  CHECK(GetContainerHashFromAnnotations(annotations) ==
+        GetContainerInfoFromAnnotations(annotations).hash);
+  CHECK(GetContainerHashFromAnnotations(CriLabels()) == 0);
+  annotations["io.kubernetes.container.hash"] = "not-hex";
+  CHECK(GetContainerHashFromAnnotations(annotations) == 0);
+  REQUIRE(FindLabel(annotations, kContainerHashLabel) != nullptr);
+  CHECK(*FindLabel(annotations, kContainerHashLabel) == "not-hex");
+  CHECK(FindLabel(annotations, "absent") == nullptr);
+}
+
 }  // namespace
 }  // namespace kuberuntime
 }  // namespace kubelet_core
