@@ -57,12 +57,6 @@ TEST_CASE("an empty gRPC message is replaced by the code's name") {
   CHECK(status.message() == "Status: rpc error: INTERNAL");
 }
 
-TEST_CASE("a code outside the canonical range becomes Unknown") {
-  absl::Status status =
-      FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(42), "odd"), "Status");
-  CHECK(status.code() == absl::StatusCode::kUnknown);
-}
-
 TEST_CASE("a response over the receive limit says so and names the option that raises it") {
   absl::Status status =
       FromGrpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
