@@ -386,31 +386,21 @@ void NodeAgent::HandlePodCleanups() {
     log::Warning("housekeeping: listing pods failed", {{"error", all.status()}});
     return;
   }
-  int running_pods = 0;
-  std::array<int, 4> by_state{};  // indexed by container::State
+  pleg_metrics_->RecordRunning(*all);
   std::vector<container::Pod> orphans;
   {
     absl::MutexLock lock(&mu_);
     for (container::Pod& pod : *all) {
+      if (pods_.count(pod.id) != 0) continue;
       bool running = false;
       for (const container::Container& c : pod.containers) {
-        ++by_state[static_cast<int>(c.state)];
         running = running || c.state == container::State::kRunning;
       }
-      bool ready_sandbox = false;
       for (const container::Container& sandbox : pod.sandboxes) {
-        ready_sandbox = ready_sandbox || sandbox.state == container::State::kRunning;
+        running = running || sandbox.state == container::State::kRunning;
       }
-      running_pods += ready_sandbox;
-      if (pods_.count(pod.id) != 0 || !(running || ready_sandbox)) continue;
-      orphans.push_back(std::move(pod));
+      if (running) orphans.push_back(std::move(pod));
     }
-  }
-  pleg_metrics_->running_pods.Set(running_pods);
-  for (container::State state : {container::State::kCreated, container::State::kRunning,
-                                 container::State::kExited, container::State::kUnknown}) {
-    pleg_metrics_->running_containers.WithLabels({std::string(container::StateName(state))})
-        .Set(by_state[static_cast<int>(state)]);
   }
   {
     // Until the source spoke, every running pod may still be wanted.

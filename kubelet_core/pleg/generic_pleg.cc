@@ -181,7 +181,7 @@ void GenericPLEG::RelistLocked() {
     return;
   }
   last_list_error_.clear();
-  UpdateRunningMetrics(*pods);
+  metrics_.RecordRunning(*pods);
   for (auto& [uid, record] : records_) record.current.reset();
   for (container::Pod& pod : *pods) {
     std::string uid = pod.id;
@@ -272,26 +272,6 @@ std::vector<std::string> GenericPLEG::PodIPs(const std::string& uid,
     if (sandbox.state() == cri::SANDBOX_READY) return status.ips;
   }
   return old.status.ips;
-}
-
-void GenericPLEG::UpdateRunningMetrics(const std::vector<container::Pod>& pods) {
-  int running_pods = 0;
-  std::array<int, 4> by_state{};  // indexed by container::State
-  for (const container::Pod& pod : pods) {
-    for (const container::Container& c : pod.containers) ++by_state[static_cast<int>(c.state)];
-    for (const container::Container& s : pod.sandboxes) {
-      if (s.state == container::State::kRunning) {
-        ++running_pods;
-        break;
-      }
-    }
-  }
-  metrics_.running_pods.Set(running_pods);
-  for (container::State state : {container::State::kCreated, container::State::kRunning,
-                                 container::State::kExited, container::State::kUnknown}) {
-    metrics_.running_containers.WithLabels({container::StateName(state)})
-        .Set(by_state[static_cast<int>(state)]);
-  }
 }
 
 void GenericPLEG::FinishRelist(absl::Time start, bool succeeded) {

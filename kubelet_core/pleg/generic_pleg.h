@@ -130,7 +130,6 @@ class GenericPLEG final : public PodLifecycleEventGenerator {
   // The kubelet keeps a dead pod's IPs (the API wants them after teardown): a status without IPs
   // and without a ready sandbox inherits the cached IPs.
   std::vector<std::string> PodIPs(const std::string& uid, const container::PodStatus& status) const;
-  void UpdateRunningMetrics(const std::vector<container::Pod>& pods);
   void FinishRelist(absl::Time start, bool succeeded) ABSL_EXCLUSIVE_LOCKS_REQUIRED(relist_mu_);
 
   container::Runtime& runtime_;

@@ -1,5 +1,7 @@
 #include "kubelet_core/pleg/pleg_metrics.h"
 
+#include <array>
+
 namespace krl {
 namespace kubelet_core {
 namespace pleg {
@@ -22,6 +24,26 @@ PlegMetrics::PlegMetrics(m::Registry& registry)
       running_containers(registry.AddGaugeFamily("kubelet_running_containers",
                                                  "Number of containers currently running.",
                                                  {"container_state"})) {}
+
+void PlegMetrics::RecordRunning(const std::vector<container::Pod>& pods) {
+  int pods_with_ready_sandbox = 0;
+  std::array<int, 4> by_state{};  // indexed by container::State
+  for (const container::Pod& pod : pods) {
+    for (const container::Container& c : pod.containers) ++by_state[static_cast<int>(c.state)];
+    for (const container::Container& s : pod.sandboxes) {
+      if (s.state == container::State::kRunning) {
+        ++pods_with_ready_sandbox;
+        break;
+      }
+    }
+  }
+  running_pods.Set(pods_with_ready_sandbox);
+  for (container::State state : {container::State::kCreated, container::State::kRunning,
+                                 container::State::kExited, container::State::kUnknown}) {
+    running_containers.WithLabels({container::StateName(state)})
+        .Set(by_state[static_cast<int>(state)]);
+  }
+}
 
 }  // namespace pleg
 }  // namespace kubelet_core

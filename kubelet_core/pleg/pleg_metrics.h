@@ -11,6 +11,9 @@
 #ifndef KRL_KUBELET_CORE_PLEG_PLEG_METRICS_H_
 #define KRL_KUBELET_CORE_PLEG_PLEG_METRICS_H_
 
+#include <vector>
+
+#include "kubelet_core/container/pod.h"
 #include "runtime/metrics/registry.h"
 
 namespace krl {
@@ -34,6 +37,9 @@ struct PlegMetrics {
   // kubelet_running_containers{container_state}: containers (not sandboxes) by state
   // (created, running, exited, unknown), as of the last relist.
   runtime::metrics::GaugeFamily& running_containers;
+
+  // Sets running_pods and running_containers from a full listing (GetPods(true)).
+  void RecordRunning(const std::vector<container::Pod>& pods);
 };
 
 }  // namespace pleg
