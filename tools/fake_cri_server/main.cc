@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/common/flag_names.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -33,19 +34,6 @@ ABSL_FLAG(std::string, seed_image, "registry.example/krl/seed:1.0",
 
 namespace krl {
 namespace {
-
-// absl flags are spelled with underscores; accept the dashed spelling users expect too.
-std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string& arg = args[i];
-    if (arg == "--") break;
-    if (arg.rfind("--", 0) != 0) continue;
-    size_t end = std::min(arg.find('='), arg.size());
-    std::replace(arg.begin() + 2, arg.begin() + end, '-', '_');
-  }
-  return args;
-}
 
 absl::Status Seed(testing::FakeRuntimeService& runtime, testing::FakeImageService& images, int pods,
                   int containers_per_pod, const std::string& image) {
@@ -91,7 +79,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves fake CRI runtime and image services on a unix socket.\n"
       "  fake_cri_server --listen unix:///path/cri.sock [--seed-pods N --containers-per-pod M]");
-  std::vector<std::string> args = NormalizeFlagNames(argc, argv);
+  std::vector<std::string> args = ::krl::tools::NormalizeFlagNames(argc, argv);
   std::vector<char*> arg_pointers;
   for (std::string& arg : args) arg_pointers.push_back(arg.data());
   absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/common/flag_names.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -67,19 +68,6 @@ namespace tools {
 namespace nodeagent {
 namespace {
 
-// absl flags are spelled with underscores; accept the kubelet's dashed spelling too.
-std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string& arg = args[i];
-    if (arg == "--") break;
-    if (arg.rfind("--", 0) != 0) continue;
-    size_t end = std::min(arg.find('='), arg.size());
-    std::replace(arg.begin() + 2, arg.begin() + end, '-', '_');
-  }
-  return args;
-}
-
 std::string HostName() {
   char name[HOST_NAME_MAX + 1] = {};
   if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "node";
@@ -99,7 +87,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Runs the pods of a manifest folder on a CRI runtime and keeps them as declared.\n"
       "  nodeagent --pod-manifest-path=DIR [--container-runtime-endpoint=unix:///...|fake://]");
-  std::vector<std::string> args = NormalizeFlagNames(argc, argv);
+  std::vector<std::string> args = ::krl::tools::NormalizeFlagNames(argc, argv);
   std::vector<char*> arg_pointers;
   for (std::string& arg : args) arg_pointers.push_back(arg.data());
   std::vector<char*> rest =
