@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "tools/common/flag_names.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -25,6 +24,7 @@
 #include "testing/fake_remote/cri_grpc_server.h"
 #include "testing/fakes/fake_image_service.h"
 #include "testing/fakes/fake_runtime_service.h"
+#include "tools/common/flag_names.h"
 
 ABSL_FLAG(std::string, listen, "", "Endpoint to serve CRI on: unix:///absolute/path (required).");
 ABSL_FLAG(int, seed_pods, 0, "Ready pod sandboxes to create at start.");

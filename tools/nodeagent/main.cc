@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "tools/common/flag_names.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -30,6 +29,7 @@
 #include "absl/time/time.h"
 #include "kubelet_core/flags/removed_flags.h"
 #include "runtime/util/log.h"
+#include "tools/common/flag_names.h"
 #include "tools/dockerless/build_info.h"
 #include "tools/nodeagent/node_agent_runner.h"
 
