@@ -10,12 +10,12 @@ FakeClock::FakeClock() : FakeClock(absl::FromUnixSeconds(1767225600)) {}
 FakeClock::FakeClock(absl::Time start) : now_(start) {}
 
 absl::Time FakeClock::Now() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return now_;
 }
 
 void FakeClock::SleepUntil(absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ++sleepers_;
   auto reached = [this, deadline]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return now_ >= deadline; };
   mu_.Await(absl::Condition(&reached));
@@ -25,13 +25,13 @@ void FakeClock::SleepUntil(absl::Time deadline) {
 void FakeClock::Advance(absl::Duration duration) {
   absl::Time now;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (duration > absl::ZeroDuration()) now_ += duration;
     now = now_;
   }
   std::vector<std::function<void(absl::Time)>> listeners;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
   }
   for (const auto& listener : listeners) listener(now);
@@ -40,27 +40,27 @@ void FakeClock::Advance(absl::Duration duration) {
 void FakeClock::SetTime(absl::Time time) {
   absl::Duration delta;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     delta = time - now_;
   }
   Advance(delta);
 }
 
 bool FakeClock::WaitForSleepers(int count, absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sleepers_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 
 int FakeClock::AddListener(std::function<void(absl::Time now)> listener) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   int id = next_listener_id_++;
   listeners_.emplace(id, std::move(listener));
   return id;
 }
 
 void FakeClock::RemoveListener(int id) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   listeners_.erase(id);
 }
 

@@ -11,7 +11,7 @@
 #include <functional>
 #include <map>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "runtime/util/clock.h"
 
 namespace krl {
@@ -40,7 +40,7 @@ class FakeClock final : public Clock {
   void RemoveListener(int id);
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   int sleepers_ ABSL_GUARDED_BY(mu_) = 0;
   int next_listener_id_ ABSL_GUARDED_BY(mu_) = 1;

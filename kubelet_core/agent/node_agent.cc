@@ -149,7 +149,7 @@ NodeAgent::~NodeAgent() {
 
 void NodeAgent::Start() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (started_ || stopping_) return;
     started_ = true;
   }
@@ -167,10 +167,10 @@ void NodeAgent::Start() {
 }
 
 void NodeAgent::Stop() {
-  absl::MutexLock stop_lock(&stop_mu_);
+  krl::MutexLock stop_lock(&stop_mu_);
   bool was_started;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
     was_started = started_;
@@ -192,7 +192,7 @@ void NodeAgent::SetPods(const std::vector<corev1::Pod>& pods) {
   bool first = false;
   bool runtime_ready = false;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (stopping_) return;
     first = !sources_ready_;
     sources_ready_ = true;
@@ -241,7 +241,7 @@ void NodeAgent::SetPods(const std::vector<corev1::Pod>& pods) {
 std::vector<corev1::Pod> NodeAgent::Pods() const {
   std::vector<corev1::Pod> out;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     out.reserve(pods_.size());
     for (const auto& [uid, pod] : pods_) out.push_back(pod);
   }
@@ -253,7 +253,7 @@ std::vector<corev1::Pod> NodeAgent::Pods() const {
 }
 
 std::optional<corev1::Pod> NodeAgent::GetPod(absl::string_view uid) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(uid));
   if (it == pods_.end()) return std::nullopt;
   return it->second;
@@ -266,7 +266,7 @@ void NodeAgent::LoopMain() {
   absl::Time next_tick = clock_.Now();
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
     if (clock_.Now() >= next_tick) {
@@ -280,7 +280,7 @@ void NodeAgent::LoopMain() {
     if (!event.has_value()) continue;
     bool runtime_ready;
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       runtime_ready = runtime_.runtime_ready;
     }
     if (runtime_ready && event->type != pleg::PodLifecycleEventType::kContainerRemoved) {
@@ -296,7 +296,7 @@ void NodeAgent::Tick() {
   bool status_due;
   bool housekeeping_due;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     last_tick_ = now;
     status_due = now >= next_runtime_status_;
     housekeeping_due = now >= next_housekeeping_;
@@ -308,7 +308,7 @@ void NodeAgent::Tick() {
   bool runtime_ready;
   bool resync_all;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     runtime_ready = runtime_.runtime_ready;
     resync_all = runtime_ready && resync_all_;
     if (resync_all) resync_all_ = false;
@@ -327,7 +327,7 @@ void NodeAgent::HandlePlegEvents() {
   if (events.empty()) return;
   bool runtime_ready;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     runtime_ready = runtime_.runtime_ready;
   }
   if (!runtime_ready) return;  // every pod is synced once the runtime is back
@@ -346,7 +346,7 @@ void NodeAgent::HandlePlegEvents() {
 void NodeAgent::SyncPodByUid(const std::string& uid) {
   std::optional<corev1::Pod> pod;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (stopping_) return;
     auto it = pods_.find(uid);
     if (it == pods_.end()) return;  // not ours (housekeeping kills it) or being killed
@@ -358,7 +358,7 @@ void NodeAgent::SyncPodByUid(const std::string& uid) {
 void NodeAgent::SyncAllDesired() {
   std::vector<corev1::Pod> pods;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (const auto& [uid, pod] : pods_) pods.push_back(pod);
   }
   for (corev1::Pod& pod : pods) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
@@ -376,7 +376,7 @@ void NodeAgent::OnProbeUpdate(const prober::ProbeUpdate& update) {
 
 void NodeAgent::HandlePodCleanups() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (stopping_) return;
   }
   // All pods, dead ones too: the running gauges need every container state. The PLEG sets them
@@ -389,7 +389,7 @@ void NodeAgent::HandlePodCleanups() {
   pleg_metrics_->RecordRunning(*all);
   std::vector<container::Pod> orphans;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (container::Pod& pod : *all) {
       if (pods_.count(pod.id) != 0) continue;
       bool running = false;
@@ -404,7 +404,7 @@ void NodeAgent::HandlePodCleanups() {
   }
   {
     // Until the source spoke, every running pod may still be wanted.
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (!sources_ready_) return;
   }
   for (container::Pod& pod : orphans) {
@@ -444,7 +444,7 @@ void NodeAgent::UpdateRuntimeStatus() {
   bool runtime_changed;
   bool network_changed;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (!conditions.ok()) next.last_success = runtime_.last_success;
     runtime_changed = !runtime_.checked || runtime_.runtime_ready != next.runtime_ready;
     network_changed = !runtime_.checked || runtime_.network_ready != next.network_ready;
@@ -481,7 +481,7 @@ void NodeAgent::GcMain() {
   absl::Time next_image_gc = clock_.Now() + options_.image_gc_period;
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
       // Real-time wait slices keep Stop() prompt; the schedule itself is on the clock.
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1))) return;
@@ -498,7 +498,7 @@ void NodeAgent::GcMain() {
 void NodeAgent::RunGarbageCollection(bool images) {
   bool sources_ready;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     sources_ready = sources_ready_;
   }
   absl::Status gc = manager_->GarbageCollect(options_.container_gc, sources_ready,
@@ -532,7 +532,7 @@ absl::StatusOr<container::PodStatus> NodeAgent::ReadPodStatus(const corev1::Pod&
 }
 
 void NodeAgent::StoreStatus(const std::string& uid, corev1::PodStatus status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = pods_.find(uid);
   if (it == pods_.end()) return;
   it->second.status = std::move(status);
@@ -545,7 +545,7 @@ absl::Status NodeAgent::SyncPod(const corev1::Pod& desired) {
   bool network_ready;
   std::string network_reason;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto it = pods_.find(uid);
     if (it == pods_.end()) return absl::OkStatus();  // removed meanwhile; a kill follows
     pod.status = it->second.status;                  // the previous status (transition times)
@@ -558,7 +558,7 @@ absl::Status NodeAgent::SyncPod(const corev1::Pod& desired) {
   // never acts again on a view from before its own changes (a container seen "created" while
   // this sync was starting it would be started twice).
   auto mark_synced = [&] {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (pods_.count(uid) != 0) last_sync_end_[uid] = clock_.Now();
   };
   probes_->AddPod(pod);
@@ -627,7 +627,7 @@ bool NodeAgent::WaitForWorkersIdle(absl::Duration timeout) const {
 // Health
 
 NodeAgent::RuntimeState NodeAgent::runtime_state() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return runtime_;
 }
 
@@ -638,7 +638,7 @@ std::vector<NodeAgent::HealthCheck> NodeAgent::HealthChecks() const {
   RuntimeState state;
   bool started;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     last_tick = last_tick_;
     state = runtime_;
     started = started_;
@@ -691,7 +691,7 @@ absl::Status NodeAgent::NodeReady() const {
 
 bool NodeAgent::ShouldPodContentBeRemoved(absl::string_view uid) const {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     // Until the source spoke, every pod may still be wanted.
     if (!sources_ready_) return false;
     if (pods_.count(std::string(uid)) != 0) return false;

@@ -61,7 +61,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/agent/pod_workers.h"
@@ -275,7 +275,7 @@ class NodeAgent final : private container::PodStateProvider {
   runtime::metrics::Gauge* desired_pods_gauge_ = nullptr;
   runtime::metrics::Gauge* node_ready_gauge_ = nullptr;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   // Desired pods by uid, with the latest API status in `status`.
   std::map<std::string, corev1::Pod> pods_ ABSL_GUARDED_BY(mu_);
   // When each pod's last sync ended (GetNewerThan's bound).
@@ -290,7 +290,7 @@ class NodeAgent final : private container::PodStateProvider {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
-  absl::Mutex stop_mu_;  // serializes Stop()
+  krl::Mutex stop_mu_;  // serializes Stop()
   std::thread loop_thread_;
   std::thread gc_thread_;
 };

@@ -66,7 +66,7 @@ PodWorkers::PodWorkers(PodWorkHandler& handler, Clock& clock, Options options,
 PodWorkers::~PodWorkers() { Stop(); }
 
 void PodWorkers::UpdatePod(PodUpdate update) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   UpdatePodLocked(std::move(update));
 }
 
@@ -122,7 +122,7 @@ void PodWorkers::MaybeQueueLocked(Worker& worker) {
 }
 
 void PodWorkers::EnqueueDueWork() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   const absl::Time now = clock_.Now();
   for (auto& [uid, worker] : workers_) {
     if (worker.working || worker.pending.has_value() || worker.next_due > now) continue;
@@ -181,7 +181,7 @@ void PodWorkers::ThreadMain() {
     std::string uid;
     PodUpdate update;
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !run_queue_.empty();
       };
@@ -211,13 +211,13 @@ void PodWorkers::ThreadMain() {
                                      {"operation", UpdateTypeName(update.type)},
                                      {"error", result}});
     }
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     CompleteLocked(uid, update.type, result);
   }
 }
 
 bool PodWorkers::WaitIdle(absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (stopping_) return running_ == 0;
     if (running_ != 0) return false;
@@ -231,16 +231,16 @@ bool PodWorkers::WaitIdle(absl::Duration timeout) const {
 }
 
 void PodWorkers::Stop() {
-  absl::MutexLock stop_lock(&stop_mu_);
+  krl::MutexLock stop_lock(&stop_mu_);
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   run_queue_.clear();
 }
 
@@ -259,32 +259,32 @@ PodWorkers::PodWorkState PodWorkers::ToState(const Worker& worker) {
 }
 
 std::map<std::string, PodWorkers::PodWorkState> PodWorkers::States() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::map<std::string, PodWorkState> states;
   for (const auto& [uid, worker] : workers_) states.emplace(uid, ToState(worker));
   return states;
 }
 
 std::optional<PodWorkers::PodWorkState> PodWorkers::State(absl::string_view uid) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = workers_.find(std::string(uid));
   if (it == workers_.end()) return std::nullopt;
   return ToState(it->second);
 }
 
 bool PodWorkers::IsTerminating(absl::string_view uid) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = workers_.find(std::string(uid));
   return it != workers_.end() && it->second.terminating;
 }
 
 bool PodWorkers::stopping() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return stopping_;
 }
 
 int PodWorkers::Running() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return running_;
 }
 

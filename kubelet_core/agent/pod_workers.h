@@ -33,7 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/container/pod.h"
@@ -174,7 +174,7 @@ class PodWorkers {
   const Options options_;
   runtime::metrics::HistogramFamily* durations_ = nullptr;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);  // by uid
   // full name -> the uid that owns it (started and not yet killed).
   std::map<std::string, std::string> name_owners_ ABSL_GUARDED_BY(mu_);
@@ -182,7 +182,7 @@ class PodWorkers {
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;  // written by the constructor and Stop() only
-  absl::Mutex stop_mu_;               // serializes Stop()
+  krl::Mutex stop_mu_;               // serializes Stop()
 };
 
 }  // namespace agent

@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "runtime/metrics/registry.h"
 #include "testing/fake_clock.h"
 
@@ -40,7 +40,7 @@ class RecordingHandler : public PodWorkHandler {
 
   absl::Status HandlePodWork(const PodUpdate& update) override {
     const std::string uid = update.Uid();
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     calls_.push_back(
         {uid, update.type,
          update.pod.has_value() ? update.pod->metadata.annotations.at("version") : ""});
@@ -63,25 +63,25 @@ class RecordingHandler : public PodWorkHandler {
   }
 
   void Block(const std::string& uid) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     blocked_.insert(uid);
   }
   void Release(const std::string& uid) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     blocked_.erase(uid);
   }
   void FailNext(const std::string& uid, int times) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     failures_[uid] = times;
   }
   // Waits until `n` calls started in all.
   bool WaitForStarted(int n) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return started_ >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&done), kWait);
   }
   std::vector<Call> CallsFor(const std::string& uid) const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     std::vector<Call> out;
     for (const Call& c : calls_) {
       if (c.uid == uid) out.push_back(c);
@@ -89,24 +89,24 @@ class RecordingHandler : public PodWorkHandler {
     return out;
   }
   std::vector<Call> Calls() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return calls_;
   }
   bool overlapped() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return overlapped_;
   }
   int max_running_total() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return max_running_total_;
   }
   int running_total() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return running_total_;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> running_ ABSL_GUARDED_BY(mu_);

@@ -118,7 +118,7 @@ absl::Status StaticPodSource::Start() {
     return absl::InvalidArgumentError("the manifest re-scan period must be positive");
   }
   {
-    absl::MutexLock lock(&scan_mu_);
+    krl::MutexLock lock(&scan_mu_);
     if (started_) return absl::FailedPreconditionError("the static pod source is already started");
     started_ = true;
     inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -137,7 +137,7 @@ absl::Status StaticPodSource::Start() {
 
 void StaticPodSource::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (wake_fd_ >= 0) {
@@ -149,29 +149,29 @@ void StaticPodSource::Stop() {
 }
 
 bool StaticPodSource::Rescan() {
-  absl::MutexLock lock(&scan_mu_);
+  krl::MutexLock lock(&scan_mu_);
   return ScanLocked();
 }
 
 bool StaticPodSource::PollOnce(absl::Duration max_wait) { return PollOnceInternal(max_wait); }
 
 std::vector<corev1::Pod> StaticPodSource::Pods() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return pods_;
 }
 
 std::map<std::string, absl::Status> StaticPodSource::Errors() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return errors_;
 }
 
 uint64_t StaticPodSource::generation() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return generation_;
 }
 
 bool StaticPodSource::WaitForGeneration(uint64_t generation, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [this, generation]()
                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return generation_ >= generation; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
@@ -180,7 +180,7 @@ bool StaticPodSource::WaitForGeneration(uint64_t generation, absl::Duration time
 void StaticPodSource::ThreadMain() {
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
     PollOnceInternal(real_clock_ ? absl::Hours(1) : kFakeClockPollSlice);
@@ -191,7 +191,7 @@ bool StaticPodSource::PollOnceInternal(absl::Duration max_wait) {
   bool emitted = false;
   absl::Duration wait = max_wait;
   {
-    absl::MutexLock lock(&scan_mu_);
+    krl::MutexLock lock(&scan_mu_);
     if (!started_ || inotify_fd_ < 0) return false;
     if (clock_.Now() >= next_rescan_) emitted |= ScanLocked();
     // Only the system clock can be slept on until the re-scan is due.
@@ -199,7 +199,7 @@ bool StaticPodSource::PollOnceInternal(absl::Duration max_wait) {
   }
   struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   int ready = poll(fds, 2, PollTimeoutMillis(wait));
-  absl::MutexLock lock(&scan_mu_);
+  krl::MutexLock lock(&scan_mu_);
   if (ready > 0 && (fds[0].revents & POLLIN) != 0 && DrainEventsLocked()) {
     emitted |= ScanLocked();
   }
@@ -366,7 +366,7 @@ bool StaticPodSource::ScanLocked() {
         if (!state.error.ok()) add_problem(path, state.error.code(), state.error.message());
       }
       logged_ = std::move(logged_now);
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       publish_errors();
       return false;
     }
@@ -469,7 +469,7 @@ bool StaticPodSource::ScanLocked() {
   const bool first = !emitted_once_;
   bool changed = false;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     publish_errors();
     changed = first || snapshot != pods_;
     if (changed) pods_ = snapshot;
@@ -479,7 +479,7 @@ bool StaticPodSource::ScanLocked() {
   log::Info("static pods changed", {{"pods", snapshot.size()}});
   if (on_snapshot_) on_snapshot_(snapshot);
   // Counted after the callback: a waiter on generation N knows the N-th call has returned.
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ++generation_;
   return true;
 }

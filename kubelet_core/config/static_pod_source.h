@@ -60,7 +60,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "runtime/util/clock.h"
@@ -157,7 +157,7 @@ class StaticPodSource {
   int wake_fd_ = -1;  // eventfd that interrupts the thread's poll() on Stop()
   std::thread thread_;
 
-  mutable absl::Mutex scan_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable krl::Mutex scan_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(scan_mu_);
   int watch_fd_ ABSL_GUARDED_BY(scan_mu_) = -1;
   absl::Time next_rescan_ ABSL_GUARDED_BY(scan_mu_) = absl::InfinitePast();
@@ -170,7 +170,7 @@ class StaticPodSource {
   std::map<std::string, std::string> owners_ ABSL_GUARDED_BY(scan_mu_);
   bool started_ ABSL_GUARDED_BY(scan_mu_) = false;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<corev1::Pod> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Status> errors_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -13,7 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "kubelet_core/config/static_pod.h"
 #include "runtime/util/log.h"
 #include "testing/fake_clock.h"
@@ -61,16 +61,16 @@ class Recorder {
  public:
   StaticPodSource::SnapshotCallback Callback() {
     return [this](const std::vector<corev1::Pod>& pods) {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       snapshots_.push_back(pods);
     };
   }
   size_t count() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return snapshots_.size();
   }
   std::vector<std::string> LastNames() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     std::vector<std::string> names;
     if (snapshots_.empty()) return names;
     for (const corev1::Pod& pod : snapshots_.back()) names.push_back(pod.metadata.name);
@@ -78,7 +78,7 @@ class Recorder {
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<std::vector<corev1::Pod>> snapshots_ ABSL_GUARDED_BY(mu_);
 };
 

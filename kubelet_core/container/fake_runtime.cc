@@ -34,7 +34,7 @@ std::string FakeRuntime::NextId(absl::string_view prefix) {
 std::string FakeRuntime::Type() const { return options_.type; }
 
 absl::StatusOr<std::vector<RuntimeCondition>> FakeRuntime::Status() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("Status", "", ""); !error.ok()) return error;
   return conditions_;
 }
@@ -120,7 +120,7 @@ void FakeRuntime::SimulateSync(const corev1::Pod& pod, PodSyncResult* result) {
 PodSyncResult FakeRuntime::SyncPod(const corev1::Pod& pod, const PodStatus& status) {
   PodSyncResult result;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     synced_.push_back(pod);
     if (absl::Status error = Record("SyncPod", pod.metadata.uid, ""); !error.ok()) {
       result.Fail(error);
@@ -139,7 +139,7 @@ PodSyncResult FakeRuntime::SyncPod(const corev1::Pod& pod, const PodStatus& stat
 
 absl::Status FakeRuntime::KillPod(const corev1::Pod* pod, const Pod& running_pod,
                                   std::optional<int64_t> grace_period_override) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::string detail =
       grace_period_override ? absl::StrCat("grace=", *grace_period_override) : std::string();
   if (absl::Status error = Record("KillPod", running_pod.id, detail); !error.ok()) return error;
@@ -159,7 +159,7 @@ absl::Status FakeRuntime::KillPod(const corev1::Pod* pod, const Pod& running_pod
 }
 
 absl::StatusOr<std::vector<Pod>> FakeRuntime::GetPods(bool all) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("GetPods", "", all ? "all" : ""); !error.ok()) return error;
   std::vector<Pod> pods;
   for (const auto& [uid, status] : pods_) {
@@ -190,7 +190,7 @@ absl::StatusOr<std::vector<Pod>> FakeRuntime::GetPods(bool all) {
 
 absl::StatusOr<PodStatus> FakeRuntime::GetPodStatus(absl::string_view uid, absl::string_view name,
                                                     absl::string_view namespace_) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("GetPodStatus", uid, ""); !error.ok()) return error;
   auto it = pods_.find(std::string(uid));
   if (it != pods_.end()) return it->second;
@@ -206,7 +206,7 @@ corev1::PodStatus FakeRuntime::GenerateAPIPodStatus(const corev1::Pod& pod,
                                                     const PodStatus& status) {
   const ProbeResults* probes;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     Record("GenerateAPIPodStatus", pod.metadata.uid, "").IgnoreError();
     probes = probes_;
   }
@@ -215,12 +215,12 @@ corev1::PodStatus FakeRuntime::GenerateAPIPodStatus(const corev1::Pod& pod,
 
 absl::Status FakeRuntime::GarbageCollect(const GCPolicy& policy, bool all_sources_ready,
                                          bool evict_non_deleted_pods) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return Record("GarbageCollect", "", all_sources_ready ? "all_sources_ready" : "");
 }
 
 absl::Status FakeRuntime::DeleteContainer(const corev1::ContainerID& id) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("DeleteContainer", "", id.id); !error.ok()) return error;
   for (auto& [uid, status] : pods_) {
     auto& statuses = status.container_statuses;
@@ -234,7 +234,7 @@ absl::Status FakeRuntime::DeleteContainer(const corev1::ContainerID& id) {
 absl::StatusOr<std::string> FakeRuntime::PullImage(absl::string_view image,
                                                    const cri::AuthConfig* auth,
                                                    const cri::PodSandboxConfig* sandbox_config) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("PullImage", "", image); !error.ok()) return error;
   std::string& id = images_[std::string(image)];
   if (id.empty()) id = absl::StrCat("sha256:", image);
@@ -242,14 +242,14 @@ absl::StatusOr<std::string> FakeRuntime::PullImage(absl::string_view image,
 }
 
 absl::StatusOr<std::string> FakeRuntime::GetImageRef(absl::string_view image) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("GetImageRef", "", image); !error.ok()) return error;
   auto it = images_.find(std::string(image));
   return it == images_.end() ? std::string() : it->second;
 }
 
 absl::StatusOr<std::vector<Image>> FakeRuntime::ListImages() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("ListImages", "", ""); !error.ok()) return error;
   std::vector<Image> images;
   for (const auto& [ref, id] : images_) {
@@ -262,25 +262,25 @@ absl::StatusOr<std::vector<Image>> FakeRuntime::ListImages() {
 }
 
 absl::Status FakeRuntime::RemoveImage(absl::string_view image) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (absl::Status error = Record("RemoveImage", "", image); !error.ok()) return error;
   images_.erase(std::string(image));
   return absl::OkStatus();
 }
 
 void FakeRuntime::SetPodStatus(PodStatus status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   pods_[status.id] = std::move(status);
 }
 
 void FakeRuntime::RemovePod(absl::string_view uid) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   pods_.erase(std::string(uid));
 }
 
 absl::Status FakeRuntime::ExitContainer(absl::string_view uid, absl::string_view container,
                                         int exit_code) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(uid));
   if (it != pods_.end()) {
     for (ContainerStatus& s : it->second.container_statuses) {
@@ -296,55 +296,55 @@ absl::Status FakeRuntime::ExitContainer(absl::string_view uid, absl::string_view
 }
 
 void FakeRuntime::SetSyncResult(PodSyncResult result) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   sync_results_.push_back(std::move(result));
 }
 
 void FakeRuntime::InjectError(absl::string_view method, absl::Status error) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   errors_[std::string(method)].push_back(std::move(error));
 }
 
 void FakeRuntime::SetConditions(std::vector<RuntimeCondition> conditions) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   conditions_ = std::move(conditions);
 }
 
 void FakeRuntime::SetProbeResults(const ProbeResults* probes) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   probes_ = probes;
 }
 
 std::vector<FakeRuntime::Call> FakeRuntime::Calls() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return calls_;
 }
 
 std::vector<std::string> FakeRuntime::CallNames() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> names;
   for (const Call& call : calls_) names.push_back(call.method);
   return names;
 }
 
 int FakeRuntime::CallCount(absl::string_view method) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return static_cast<int>(std::count_if(calls_.begin(), calls_.end(),
                                         [&](const Call& c) { return c.method == method; }));
 }
 
 void FakeRuntime::ClearCalls() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   calls_.clear();
 }
 
 std::vector<corev1::Pod> FakeRuntime::SyncedPods() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return synced_;
 }
 
 std::vector<std::string> FakeRuntime::ImageRefs() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> refs;
   for (const auto& [ref, id] : images_) refs.push_back(ref);
   return refs;

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "kubelet_core/container/probe_results.h"
 #include "kubelet_core/container/reason_cache.h"
 #include "kubelet_core/container/runtime.h"
@@ -110,7 +110,7 @@ class FakeRuntime final : public Runtime {
   const Options options_;
   ReasonCache reasons_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
   std::vector<corev1::Pod> synced_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, PodStatus> pods_ ABSL_GUARDED_BY(mu_);  // by uid

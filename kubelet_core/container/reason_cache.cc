@@ -16,24 +16,24 @@ void ReasonCache::Update(absl::string_view pod_uid, const PodSyncResult& result)
 }
 
 void ReasonCache::Add(absl::string_view pod_uid, absl::string_view container, Reason reason) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   reasons_[{std::string(pod_uid), std::string(container)}] = std::move(reason);
 }
 
 void ReasonCache::Remove(absl::string_view pod_uid, absl::string_view container) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   reasons_.erase({std::string(pod_uid), std::string(container)});
 }
 
 void ReasonCache::RemovePod(absl::string_view pod_uid) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = reasons_.lower_bound({std::string(pod_uid), std::string()});
   while (it != reasons_.end() && it->first.first == pod_uid) it = reasons_.erase(it);
 }
 
 std::optional<ReasonCache::Reason> ReasonCache::Get(absl::string_view pod_uid,
                                                     absl::string_view container) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = reasons_.find({std::string(pod_uid), std::string(container)});
   if (it == reasons_.end()) return std::nullopt;
   return it->second;

@@ -17,7 +17,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "kubelet_core/container/sync_result.h"
 
 namespace krl {
@@ -39,7 +39,7 @@ class ReasonCache {
   std::optional<Reason> Get(absl::string_view pod_uid, absl::string_view container) const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, Reason> reasons_ ABSL_GUARDED_BY(mu_);
 };
 

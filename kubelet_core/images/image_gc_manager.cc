@@ -97,7 +97,7 @@ bool ImageGcManager::IsSandboxImage(const cri::Image& image) const {
 }
 
 absl::Status ImageGcManager::DetectImages() {
-  absl::MutexLock run(&run_mu_);
+  krl::MutexLock run(&run_mu_);
   return DetectLocked(clock_.Now()).status();
 }
 
@@ -126,7 +126,7 @@ absl::StatusOr<absl::flat_hash_set<std::string>> ImageGcManager::DetectLocked(ab
     }
   }
 
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::flat_hash_set<std::string> present;
   for (const cri::Image& image : images->images()) {
     present.insert(image.id());
@@ -153,7 +153,7 @@ absl::Status ImageGcManager::FreeSpaceLocked(uint64_t bytes_to_free, absl::Time 
   };
   std::vector<Candidate> candidates;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (const auto& [id, record] : records_) {
       if (in_use.contains(id) || record.pinned) continue;
       // Young images may be about to be used by a container being created.
@@ -189,7 +189,7 @@ absl::Status ImageGcManager::FreeSpaceLocked(uint64_t bytes_to_free, absl::Time 
     freed += candidate.record.size;
     result.bytes_freed += candidate.record.size;
     result.removed.push_back(candidate.id);
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     records_.erase(candidate.id);
   }
   if (errors == 0) return absl::OkStatus();
@@ -198,7 +198,7 @@ absl::Status ImageGcManager::FreeSpaceLocked(uint64_t bytes_to_free, absl::Time 
 }
 
 ImageGcManager::Result ImageGcManager::GarbageCollect() {
-  absl::MutexLock run(&run_mu_);
+  krl::MutexLock run(&run_mu_);
   const absl::Time now = clock_.Now();
   Result result;
   absl::StatusOr<absl::flat_hash_set<std::string>> in_use = DetectLocked(now);
@@ -278,7 +278,7 @@ ImageGcManager::Result ImageGcManager::GarbageCollect() {
 }
 
 ImageGcManager::Result ImageGcManager::DeleteUnusedImages() {
-  absl::MutexLock run(&run_mu_);
+  krl::MutexLock run(&run_mu_);
   const absl::Time now = clock_.Now();
   Result result;
   absl::StatusOr<absl::flat_hash_set<std::string>> in_use = DetectLocked(now);
@@ -291,7 +291,7 @@ ImageGcManager::Result ImageGcManager::DeleteUnusedImages() {
 }
 
 std::map<std::string, ImageGcManager::ImageRecord> ImageGcManager::Records() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return records_;
 }
 

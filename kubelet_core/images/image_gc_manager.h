@@ -34,7 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/image_service.h"
@@ -158,8 +158,8 @@ class ImageGcManager {
   const Options options_;
 
   // Serializes whole runs (detect, collect) so two never interleave their removals.
-  absl::Mutex run_mu_;
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(run_mu_);
+  krl::Mutex run_mu_;
+  mutable krl::Mutex mu_ ABSL_ACQUIRED_AFTER(run_mu_);
   std::map<std::string, ImageRecord> records_ ABSL_GUARDED_BY(mu_);
 };
 

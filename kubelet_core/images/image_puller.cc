@@ -32,7 +32,7 @@ absl::StatusOr<std::string> ImagePuller::Pull(const cri::PullImageRequest& reque
   const std::string key = request.image().image();
   std::shared_ptr<InFlight> flight;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto existing = in_flight_.find(key);
     if (existing != in_flight_.end()) {
       // Someone already asked for this image: wait for that pull instead of starting another.
@@ -59,7 +59,7 @@ absl::StatusOr<std::string> ImagePuller::Pull(const cri::PullImageRequest& reque
 
   absl::StatusOr<std::string> result = PullWithCredentials(request);
 
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   --stats_.running;
   ++stats_.finished;
   flight->result = result;
@@ -99,13 +99,13 @@ absl::StatusOr<std::string> ImagePuller::PullWithCredentials(const cri::PullImag
 }
 
 ImagePuller::Stats ImagePuller::stats() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return stats_;
 }
 
 bool ImagePuller::AwaitStats(const std::function<bool(const Stats&)>& condition,
                              absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto holds = [this, &condition]()
                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return condition(stats_); };
   return mu_.AwaitWithTimeout(absl::Condition(&holds), timeout);

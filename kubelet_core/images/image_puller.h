@@ -29,7 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/image_service.h"
@@ -104,7 +104,7 @@ class ImagePuller {
   const Options options_;
   const int limit_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   // Admission is first come, first served: a pull may start when its ticket is the next one to
   // admit and a slot is free.
   uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;

@@ -35,7 +35,7 @@ absl::Duration TerminationOrdering::WaitForTurn(absl::string_view name, absl::Du
   if (it == prereqs_.end() || it->second.empty()) return absl::ZeroDuration();
   const std::vector<std::string>& waits = it->second;
   const absl::Time start = absl::Now();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (const std::string& w : waits) {
       if (terminated_.count(w) == 0) return false;
@@ -47,7 +47,7 @@ absl::Duration TerminationOrdering::WaitForTurn(absl::string_view name, absl::Du
 }
 
 void TerminationOrdering::ContainerTerminated(absl::string_view name) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   terminated_.insert(std::string(name));
 }
 

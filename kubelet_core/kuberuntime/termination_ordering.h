@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 
@@ -40,7 +40,7 @@ class TerminationOrdering {
   std::vector<std::string> Prerequisites(absl::string_view name) const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, std::vector<std::string>> prereqs_;  // written only in the constructor
   std::set<std::string> terminated_ ABSL_GUARDED_BY(mu_);
 };

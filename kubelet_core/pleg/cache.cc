@@ -13,7 +13,7 @@ struct Cache::Waiter {
   absl::Time min_time;
   bool done = false;
   CacheEntry result;
-  absl::CondVar cv;
+  krl::CondVar cv;
 };
 
 CacheEntry Cache::GetLocked(const std::string& uid) const {
@@ -55,7 +55,7 @@ void Cache::NotifyLocked(const std::string& uid) const {
 }
 
 CacheEntry Cache::Get(absl::string_view uid) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return GetLocked(std::string(uid));
 }
 
@@ -63,7 +63,7 @@ absl::StatusOr<CacheEntry> Cache::GetNewerThan(absl::string_view uid_view, absl:
                                                absl::Duration timeout) const {
   const std::string uid(uid_view);
   const absl::Time deadline = absl::Now() + timeout;  // real time: a bound, not pod time
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (std::optional<CacheEntry> fresh = FreshLocked(uid, min_time)) return std::move(*fresh);
   Waiter waiter;
   waiter.min_time = min_time;
@@ -86,7 +86,7 @@ absl::StatusOr<CacheEntry> Cache::GetNewerThan(absl::string_view uid_view, absl:
 bool Cache::Set(absl::string_view uid_view, container::PodStatus status, absl::Status error,
                 absl::Time timestamp) {
   const std::string uid(uid_view);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = entries_.find(uid);
   if (it != entries_.end() && it->second.modified > timestamp) return false;
   CacheEntry& entry = it != entries_.end() ? it->second : entries_[uid];
@@ -98,12 +98,12 @@ bool Cache::Set(absl::string_view uid_view, container::PodStatus status, absl::S
 }
 
 void Cache::Delete(absl::string_view uid) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   entries_.erase(std::string(uid));
 }
 
 void Cache::UpdateTime(absl::Time timestamp) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (global_time_ && *global_time_ >= timestamp) return;
   global_time_ = timestamp;
   std::vector<std::string> uids;
@@ -113,17 +113,17 @@ void Cache::UpdateTime(absl::Time timestamp) {
 }
 
 std::optional<absl::Time> Cache::GlobalTime() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return global_time_;
 }
 
 size_t Cache::size() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return entries_.size();
 }
 
 std::vector<std::string> Cache::Uids() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> uids;
   uids.reserve(entries_.size());
   for (const auto& [uid, entry] : entries_) uids.push_back(uid);

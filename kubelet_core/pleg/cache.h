@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "kubelet_core/container/pod_status.h"
 
@@ -88,7 +88,7 @@ class Cache {
   CacheEntry GetLocked(const std::string& uid) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NotifyLocked(const std::string& uid) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   absl::flat_hash_map<std::string, CacheEntry> entries_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> global_time_ ABSL_GUARDED_BY(mu_);
   // Blocked GetNewerThan calls by uid; each Waiter lives on its caller's stack and is removed

@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -72,7 +72,7 @@ TEST_CASE("GetNewerThan blocks until a newer Set of that pod") {
   Cache cache;
   REQUIRE(cache.Set("uid-1", StatusOf("uid-1", "old"), absl::OkStatus(), kT0));
   absl::StatusOr<CacheEntry> result = absl::UnknownError("not run");
-  absl::Notification done;
+  krl::Notification done;
   std::thread waiter([&] {
     result = cache.GetNewerThan("uid-1", kT0, absl::Seconds(10));
     done.Notify();

@@ -9,14 +9,14 @@ namespace pleg {
 EventChannel::EventChannel(size_t capacity) : capacity_(capacity) {}
 
 bool EventChannel::TryPush(PodLifecycleEvent event) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (closed_ || queue_.size() >= capacity_) return false;
   queue_.push_back(std::move(event));
   return true;
 }
 
 std::optional<PodLifecycleEvent> EventChannel::Pop(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closed_; };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
   if (queue_.empty()) return std::nullopt;
@@ -26,7 +26,7 @@ std::optional<PodLifecycleEvent> EventChannel::Pop(absl::Duration timeout) {
 }
 
 std::optional<PodLifecycleEvent> EventChannel::TryPop() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (queue_.empty()) return std::nullopt;
   PodLifecycleEvent event = std::move(queue_.front());
   queue_.pop_front();
@@ -34,7 +34,7 @@ std::optional<PodLifecycleEvent> EventChannel::TryPop() {
 }
 
 std::vector<PodLifecycleEvent> EventChannel::Drain() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<PodLifecycleEvent> events(std::make_move_iterator(queue_.begin()),
                                         std::make_move_iterator(queue_.end()));
   queue_.clear();
@@ -42,22 +42,22 @@ std::vector<PodLifecycleEvent> EventChannel::Drain() {
 }
 
 void EventChannel::Close() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   closed_ = true;
 }
 
 bool EventChannel::closed() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return closed_;
 }
 
 size_t EventChannel::size() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return queue_.size();
 }
 
 bool EventChannel::full() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return queue_.size() >= capacity_;
 }
 

@@ -18,7 +18,7 @@
 #include <optional>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "kubelet_core/pleg/pod_lifecycle_event.h"
 
@@ -56,7 +56,7 @@ class EventChannel {
 
  private:
   const size_t capacity_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::deque<PodLifecycleEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -52,7 +52,7 @@ EventedPLEG::~EventedPLEG() { Stop(); }
 
 void EventedPLEG::Start() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (started_) return;
     started_ = true;
   }
@@ -61,7 +61,7 @@ void EventedPLEG::Start() {
   if (!connected.ok()) {
     log::Warning("pleg: no container event stream; relisting until it is available",
                  {{"error", connected}});
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ScheduleRetryLocked(connected);
   }
   relister_.Start();
@@ -70,13 +70,13 @@ void EventedPLEG::Start() {
 
 void EventedPLEG::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
   std::unique_ptr<runtime::ContainerEventSubscription> subscription;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     subscription = std::move(subscription_);
   }
   // Cancels the stream and waits for its callbacks (they see stopping_ and return).
@@ -87,7 +87,7 @@ void EventedPLEG::Stop() {
 absl::Status EventedPLEG::Connect() {
   uint64_t generation;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     generation = ++generation_;
     stream_failed_ = false;
   }
@@ -100,14 +100,14 @@ absl::Status EventedPLEG::Connect() {
       runtime_service_.GetContainerEvents(cri::GetEventsRequest(), std::move(handlers));
   if (!subscription.ok()) {
     stream_metrics_.connection_errors.Increment();
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ++failures_;
     return subscription.status();
   }
   stream_metrics_.connection_success.Increment();
   // The slow safety period before the mode says evented, so a caller seeing kEvented sees it.
   relister_.SetRelistPeriod(options_.safety_relist_period, options_.safety_relist_threshold);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ++connects_;
   subscription_ = *std::move(subscription);
   mode_ = Mode::kEvented;
@@ -125,7 +125,7 @@ void EventedPLEG::ScheduleRetryLocked(const absl::Status& why) {
 }
 
 void EventedPLEG::OnDone(uint64_t generation, const absl::Status& status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (status.ok() || stopping_ || generation != generation_) return;
   stream_failed_ = true;
   failure_ = status;
@@ -188,7 +188,7 @@ void EventedPLEG::Loop() {
 
 void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse& event) {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (stopping_ || generation != generation_) return;
   }
   std::vector<PodLifecycleEvent> events;
@@ -199,7 +199,7 @@ void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse
       // A removed sandbox: its pod is known from its earlier events, if any.
       std::string uid;
       {
-        absl::MutexLock lock(&mu_);
+        krl::MutexLock lock(&mu_);
         auto it = sandbox_pods_.find(id);
         if (it != sandbox_pods_.end()) {
           uid = it->second;
@@ -223,7 +223,7 @@ void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse
       const std::string& sandbox_id = event.pod_sandbox_status().id();
       const bool sandbox_deleted = type == cri::CONTAINER_DELETED_EVENT && id == sandbox_id;
       {
-        absl::MutexLock lock(&mu_);
+        krl::MutexLock lock(&mu_);
         if (sandbox_deleted) {
           sandbox_pods_.erase(sandbox_id);
         } else if (!sandbox_id.empty()) {
@@ -273,7 +273,7 @@ void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse
     log::Error("pleg: event channel is full, container event discarded",
                {{"discarded", dropped}, {"capacity", channel_.capacity()}});
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ++events_processed_;
 }
 
@@ -285,47 +285,47 @@ absl::Status EventedPLEG::Healthy() const {
 }
 
 EventedPLEG::Mode EventedPLEG::mode() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return mode_;
 }
 
 bool EventedPLEG::WaitForMode(Mode mode, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [this, mode]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return mode_ == mode; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
 int64_t EventedPLEG::events_processed() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return events_processed_;
 }
 
 bool EventedPLEG::WaitForEventsProcessed(int64_t count, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [this, count]()
                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return events_processed_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
 int64_t EventedPLEG::stream_connects() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return connects_;
 }
 
 int64_t EventedPLEG::stream_failures() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return failures_;
 }
 
 absl::Time EventedPLEG::next_stream_retry() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return next_retry_;
 }
 
 bool EventedPLEG::WaitForIdleAt(absl::Time time, absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
   if (!relister_.WaitForIdleAt(time, timeout)) return false;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto idle = [this, time]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return idle_ && !stream_failed_ && observed_ >= time;
   };

@@ -44,7 +44,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "kubelet_core/container/pod_status.h"
@@ -157,7 +157,7 @@ class EventedPLEG final : public PodLifecycleEventGenerator {
   EventChannel channel_;
   GenericPLEG relister_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kRelisting;
   std::unique_ptr<runtime::ContainerEventSubscription> subscription_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // of the newest subscription attempt

@@ -123,7 +123,7 @@ GenericPLEG::GenericPLEG(container::Runtime& runtime, Cache& cache, Clock& clock
 GenericPLEG::~GenericPLEG() { Stop(); }
 
 void GenericPLEG::Start() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (started_) return;
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
@@ -131,7 +131,7 @@ void GenericPLEG::Start() {
 
 void GenericPLEG::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
@@ -140,11 +140,11 @@ void GenericPLEG::Stop() {
 void GenericPLEG::Loop() {
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
     Relist();
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || replan_; };
     while (true) {
       replan_ = false;
@@ -159,7 +159,7 @@ void GenericPLEG::Loop() {
 }
 
 void GenericPLEG::Relist() {
-  absl::MutexLock lock(&relist_mu_);
+  krl::MutexLock lock(&relist_mu_);
   RelistLocked();
 }
 
@@ -278,7 +278,7 @@ void GenericPLEG::FinishRelist(absl::Time start, bool succeeded) {
   const absl::Time end = clock_.Now();
   metrics_.relist_duration.ObserveDuration(end - start);
   if (succeeded) metrics_.last_seen.Set(absl::ToDoubleSeconds(start - absl::UnixEpoch()));
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (succeeded) relist_time_ = start;
   last_relist_end_ = end;
   ++relist_count_;
@@ -288,7 +288,7 @@ absl::Status GenericPLEG::Healthy() const {
   std::optional<absl::Time> relist_time;
   absl::Duration threshold;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     relist_time = relist_time_;
     threshold = threshold_;
   }
@@ -303,41 +303,41 @@ absl::Status GenericPLEG::Healthy() const {
 }
 
 void GenericPLEG::SetRelistPeriod(absl::Duration period, absl::Duration threshold) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   period_ = period;
   threshold_ = threshold;
   replan_ = true;
 }
 
 absl::Duration GenericPLEG::relist_period() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return period_;
 }
 
 absl::Duration GenericPLEG::relist_threshold() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return threshold_;
 }
 
 std::optional<absl::Time> GenericPLEG::last_relist_time() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return relist_time_;
 }
 
 int64_t GenericPLEG::relist_count() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return relist_count_;
 }
 
 bool GenericPLEG::WaitForRelistCount(int64_t count, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [this, count]()
                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return relist_count_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
 bool GenericPLEG::WaitForIdleAt(absl::Time time, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto idle = [this, time]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return idle_ && !replan_ && observed_ >= time;
   };

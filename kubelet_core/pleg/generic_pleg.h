@@ -36,7 +36,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "kubelet_core/container/pod.h"
 #include "kubelet_core/container/runtime.h"
@@ -141,14 +141,14 @@ class GenericPLEG final : public PodLifecycleEventGenerator {
   std::unique_ptr<EventChannel> own_channel_;
   EventChannel& channel_;
 
-  absl::Mutex relist_mu_;
+  krl::Mutex relist_mu_;
   absl::flat_hash_map<std::string, PodRecord> records_ ABSL_GUARDED_BY(relist_mu_);
   absl::flat_hash_set<std::string> to_reinspect_ ABSL_GUARDED_BY(relist_mu_);
   // The last GetPods error logged, and when (repeated errors are logged once a minute).
   std::string last_list_error_ ABSL_GUARDED_BY(relist_mu_);
   absl::Time last_list_error_logged_ ABSL_GUARDED_BY(relist_mu_) = absl::InfinitePast();
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   absl::Duration period_ ABSL_GUARDED_BY(mu_);
   absl::Duration threshold_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> relist_time_ ABSL_GUARDED_BY(mu_);

@@ -7,7 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/util/mutex.h"
 #include "kubelet_core/container/fake_runtime.h"
 #include "runtime/metrics/registry.h"
 #include "runtime/util/log.h"
@@ -357,22 +357,22 @@ class GatedRuntime final : public container::Runtime {
 
   // The next GetPods blocks until Open().
   void Close() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     closed_ = true;
     entered_ = false;
   }
   void Open() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     closed_ = false;
   }
   [[nodiscard]] bool WaitEntered(absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&entered_), timeout);
   }
 
   absl::StatusOr<std::vector<container::Pod>> GetPods(bool all) override {
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       entered_ = true;
       auto open = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !closed_; };
       if (!mu_.AwaitWithTimeout(absl::Condition(&open), absl::Seconds(30))) {
@@ -421,7 +421,7 @@ class GatedRuntime final : public container::Runtime {
 
  private:
   container::FakeRuntime& inner_;
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool entered_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -119,7 +119,7 @@ ProbeManager::ProbeManager(runtime::RuntimeService& runtime, Clock& clock, Optio
 
 ProbeManager::~ProbeManager() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   timer_.join();
@@ -127,7 +127,7 @@ ProbeManager::~ProbeManager() {
 }
 
 void ProbeManager::AddPod(const corev1::Pod& pod) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (pods_.count(pod.metadata.uid) != 0) return;
   PodEntry& entry = pods_[pod.metadata.uid];
   entry.pod_name = absl::StrCat(pod.metadata.namespace_, "/", pod.metadata.name);
@@ -163,7 +163,7 @@ void ProbeManager::AddPod(const corev1::Pod& pod) {
 }
 
 void ProbeManager::RemovePod(absl::string_view pod_uid) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(pod_uid));
   if (it == pods_.end()) return;
   for (const std::shared_ptr<Worker>& worker : it->second.workers) {
@@ -178,7 +178,7 @@ void ProbeManager::RemovePod(absl::string_view pod_uid) {
 }
 
 void ProbeManager::ObservePodStatus(absl::string_view pod_uid, const corev1::PodStatus& status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(pod_uid));
   if (it == pods_.end()) return;
   it->second.status = status;
@@ -201,7 +201,7 @@ bool ProbeManager::HasWorkerLocked(const PodEntry& entry, const std::string& con
 }
 
 void ProbeManager::ApplyProbeResults(absl::string_view pod_uid, corev1::PodStatus* status) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   static const PodEntry kNoPod;
   auto it = pods_.find(std::string(pod_uid));
   const PodEntry& entry = it != pods_.end() ? it->second : kNoPod;
@@ -234,7 +234,7 @@ void ProbeManager::ApplyProbeResults(absl::string_view pod_uid, corev1::PodStatu
 }
 
 int ProbeManager::worker_count() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   int count = 0;
   for (const auto& [uid, entry] : pods_) count += static_cast<int>(entry.workers.size());
   return count;
@@ -247,7 +247,7 @@ bool ProbeManager::IdleLocked() const {
 
 bool ProbeManager::WaitForIdle(absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   while (true) {
     if (IdleLocked()) return true;
     const absl::Duration left = deadline - absl::Now();
@@ -293,7 +293,7 @@ void ProbeManager::WakeLocked(const std::shared_ptr<Worker>& worker) {
 }
 
 void ProbeManager::TimerLoop() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   while (!stopping_) {
     const absl::Time now = clock_.Now();
     while (!timers_.empty() && timers_.begin()->first.first <= now) {
@@ -318,7 +318,7 @@ void ProbeManager::TimerLoop() {
 }
 
 void ProbeManager::PoolLoop() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   while (true) {
     auto work = [this]()
                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !ready_.empty(); };
@@ -389,7 +389,7 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
 
   View view;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto pod = pods_.find(worker.pod_uid);
     if (pod != pods_.end() && pod->second.status) {
       const corev1::PodStatus& status = *pod->second.status;

@@ -59,7 +59,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/prober/probe_types.h"
@@ -153,7 +153,7 @@ class ProbeManager {
   const Prober prober_;
   ResultsCache results_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, PodEntry> pods_ ABSL_GUARDED_BY(mu_);
   // (due time, worker) -> worker, ordered by due time; a worker is in here at most once.
   std::map<std::pair<absl::Time, Worker*>, std::shared_ptr<Worker>> timers_ ABSL_GUARDED_BY(mu_);

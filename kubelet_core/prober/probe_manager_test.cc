@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "runtime/util/log.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/fake_runtime_service.h"
@@ -26,22 +26,22 @@ class Updates {
  public:
   std::function<void(const ProbeUpdate&)> Callback() {
     return [this](const ProbeUpdate& update) {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       updates_.push_back(update);
     };
   }
   std::vector<ProbeUpdate> All() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return updates_;
   }
   int Count(ProbeType type, ProbeResult result) const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     int count = 0;
     for (const ProbeUpdate& u : updates_) count += u.type == type && u.result == result ? 1 : 0;
     return count;
   }
   bool WaitFor(ProbeType type, ProbeResult result, absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto seen = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       for (const ProbeUpdate& u : updates_) {
         if (u.type == type && u.result == result) return true;
@@ -52,7 +52,7 @@ class Updates {
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<ProbeUpdate> updates_ ABSL_GUARDED_BY(mu_);
 };
 

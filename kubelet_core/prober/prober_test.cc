@@ -16,8 +16,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/clock.h"
 #include "kubelet_core/prober/http_probe.h"
 #include "kubelet_core/prober/tcp_probe.h"
@@ -259,7 +258,7 @@ TEST_CASE("an http probe succeeds on 2xx and 3xx and fails on other answers") {
 }
 
 TEST_CASE("an http probe that gets no answer within its timeout fails") {
-  absl::Notification release;
+  krl::Notification release;
   auto server = std::make_unique<httplib::Server>();
   server->Get("/slow", [&release](const httplib::Request&, httplib::Response& res) {
     release.WaitForNotificationWithTimeout(absl::Seconds(10));
@@ -286,11 +285,11 @@ TEST_CASE("an http probe to a closed port fails") {
 }
 
 TEST_CASE("an http probe sends the kube-probe user agent, the probe's headers and path") {
-  absl::Mutex mu;
+  krl::Mutex mu;
   httplib::Request seen;
   auto server = std::make_unique<httplib::Server>();
   server->Get("/healthz", [&](const httplib::Request& req, httplib::Response& res) {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     seen = req;
     res.set_content("ok", "text/plain");
   });
@@ -309,7 +308,7 @@ TEST_CASE("an http probe sends the kube-probe user agent, the probe's headers an
   container.ports.push_back({"http", local.port()});
   REQUIRE(prober.Run(probe, container, {"c1", "127.0.0.1", false}).result == ProbeResult::kSuccess);
 
-  absl::MutexLock lock(&mu);
+  krl::MutexLock lock(&mu);
   CHECK(seen.get_header_value("User-Agent") == "kube-probe/1.34");
   CHECK(seen.get_header_value("Accept") == "*/*");
   CHECK(seen.get_header_value("X-Probe") == "yes");

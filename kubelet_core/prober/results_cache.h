@@ -22,7 +22,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "kubelet_core/prober/probe_types.h"
 
 namespace krl {
@@ -49,9 +49,9 @@ class ResultsCache {
 
  private:
   const Listener listener_;
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(listener_mu_);
+  mutable krl::Mutex mu_ ABSL_ACQUIRED_AFTER(listener_mu_);
   std::map<std::pair<ProbeType, std::string>, ProbeResult> results_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex listener_mu_;
+  krl::Mutex listener_mu_;
 };
 
 }  // namespace prober

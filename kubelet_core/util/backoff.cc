@@ -13,7 +13,7 @@ bool BackOff::Expired(const Entry& entry, absl::Time now) const {
 }
 
 absl::Duration BackOff::Next(absl::string_view key, absl::Time event_time) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end() || Expired(it->second, event_time)) {
     Entry& entry = entries_[std::string(key)];
@@ -28,7 +28,7 @@ absl::Duration BackOff::Next(absl::string_view key, absl::Time event_time) {
 }
 
 absl::Duration BackOff::Get(absl::string_view key) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   return it == entries_.end() ? absl::ZeroDuration() : it->second.delay;
 }
@@ -39,7 +39,7 @@ bool BackOff::IsInBackOffSince(absl::string_view key, absl::Time event_time) con
 
 absl::Duration BackOff::Remaining(absl::string_view key, absl::Time event_time) const {
   absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   // Expiry is judged at the failure's time, as the kubelet does: a long clean run before this
   // failure does not shorten the wait that the failure itself earned.
@@ -49,25 +49,25 @@ absl::Duration BackOff::Remaining(absl::string_view key, absl::Time event_time) 
 
 bool BackOff::IsInBackOffSinceUpdate(absl::string_view key) const {
   absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end() || Expired(it->second, now)) return false;
   return now < it->second.last_update + it->second.delay;
 }
 
 void BackOff::Reset(absl::string_view key) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   entries_.erase(key);
 }
 
 void BackOff::GarbageCollect() {
   absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::erase_if(entries_, [&](const auto& item) { return Expired(item.second, now); });
 }
 
 size_t BackOff::size() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return entries_.size();
 }
 

@@ -17,7 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/util/clock.h"
 
@@ -69,7 +69,7 @@ class BackOff {
   Clock& clock_;
   const absl::Duration initial_;
   const absl::Duration max_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -56,7 +56,7 @@ RuntimeOperationMetrics::RuntimeOperationMetrics(metrics::Registry& registry)
 
 const RuntimeOperationMetrics::Operation& RuntimeOperationMetrics::ForOperation(
     absl::string_view name) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = operations_.find(name);
   if (it == operations_.end()) {
     it = operations_

@@ -34,7 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/metrics/registry.h"
 #include "runtime/util/clock.h"
@@ -128,7 +128,7 @@ class RuntimeOperationMetrics {
   metrics::HistogramFamily& latency_;
   metrics::CounterFamily& errors_by_code_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Operation>, std::less<>> operations_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -24,7 +24,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/types/span.h"
 #include "runtime/metrics/counter.h"
 #include "runtime/metrics/exposition.h"
@@ -112,11 +112,11 @@ class MetricFamily final : public MetricFamilyBase {
       std::abort();
     }
     {
-      absl::ReaderMutexLock lock(&mu_);
+      krl::ReaderMutexLock lock(&mu_);
       auto it = series_.find(values);
       if (it != series_.end()) return *it->second->metric;
     }
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto it = series_.find(values);
     if (it != series_.end()) return *it->second->metric;
     auto series = std::make_unique<Series>();
@@ -161,7 +161,7 @@ class MetricFamily final : public MetricFamilyBase {
   std::vector<const Series*> SortedSeries() const {
     std::vector<const Series*> sorted;
     {
-      absl::ReaderMutexLock lock(&mu_);
+      krl::ReaderMutexLock lock(&mu_);
       sorted.reserve(series_.size());
       for (const auto& entry : series_) sorted.push_back(entry.second.get());
     }
@@ -171,7 +171,7 @@ class MetricFamily final : public MetricFamilyBase {
   }
 
   const Factory factory_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   absl::flat_hash_map<std::vector<std::string>, std::unique_ptr<Series>, internal::LabelValuesHash,
                       internal::LabelValuesEq>
       series_ ABSL_GUARDED_BY(mu_);

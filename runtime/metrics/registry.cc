@@ -55,7 +55,7 @@ CounterFamily& Registry::AddCounterFamily(absl::string_view name, absl::string_v
                                           std::vector<std::string> label_names) {
   CheckNames(name, label_names, false);
   const std::string signature = Signature("counter", label_names);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (MetricFamilyBase* existing = FindCompatible(name, signature)) {
     return static_cast<CounterFamily&>(*existing);
   }
@@ -71,7 +71,7 @@ GaugeFamily& Registry::AddGaugeFamily(absl::string_view name, absl::string_view 
                                       std::vector<std::string> label_names) {
   CheckNames(name, label_names, false);
   const std::string signature = Signature("gauge", label_names);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (MetricFamilyBase* existing = FindCompatible(name, signature)) {
     return static_cast<GaugeFamily&>(*existing);
   }
@@ -90,7 +90,7 @@ HistogramFamily& Registry::AddHistogramFamily(absl::string_view name, absl::stri
   // Validates the buckets now rather than on the first series.
   const std::vector<double> bounds = Histogram(std::move(upper_bounds)).upper_bounds();
   const std::string signature = Signature("histogram", label_names, bounds);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (MetricFamilyBase* existing = FindCompatible(name, signature)) {
     return static_cast<HistogramFamily&>(*existing);
   }
@@ -118,7 +118,7 @@ Histogram& Registry::AddHistogram(absl::string_view name, absl::string_view help
 std::string Registry::Render() const {
   std::vector<const MetricFamilyBase*> families;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    krl::ReaderMutexLock lock(&mu_);
     families.reserve(families_.size());
     for (const auto& entry : families_) families.push_back(entry.second.family.get());
   }

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "runtime/metrics/counter.h"
 #include "runtime/metrics/gauge.h"
 #include "runtime/metrics/histogram.h"
@@ -66,7 +66,7 @@ class Registry {
     std::unique_ptr<MetricFamilyBase> family;
   };
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, Entry, std::less<>> families_ ABSL_GUARDED_BY(mu_);
 };
 

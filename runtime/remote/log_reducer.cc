@@ -11,7 +11,7 @@ LogReducer::LogReducer(Clock& clock, absl::Duration interval)
 
 bool LogReducer::ShouldLog(absl::string_view key, absl::string_view message) {
   const absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   // std::unordered_map has no heterogeneous lookup in C++17; errors are the rare path.
   const std::string owned_key(key);
   auto it = entries_.find(owned_key);
@@ -39,7 +39,7 @@ bool LogReducer::ShouldLog(absl::string_view key, absl::string_view message) {
 
 void LogReducer::Forget(absl::string_view key) {
   if (!has_entries_.load(std::memory_order_acquire)) return;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   entries_.erase(std::string(key));
   if (entries_.empty()) has_entries_.store(false, std::memory_order_release);
 }

@@ -21,7 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/util/clock.h"
 
@@ -59,7 +59,7 @@ class LogReducer {
   Clock& clock_;
   const absl::Duration interval_;
   std::atomic<bool> has_entries_{false};
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

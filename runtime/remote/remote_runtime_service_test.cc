@@ -11,8 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/clock.h"
 #include "runtime/remote/remote_services.h"
 #include "runtime/remote/scripted_cri_server.h"
@@ -864,34 +863,34 @@ TEST_CASE("repeated identical errors about an object are logged once a minute") 
 
 // Records what a subscription hands its handlers; waits are bounded and return a result.
 struct EventRecorder {
-  absl::Mutex mu;
+  krl::Mutex mu;
   std::vector<cri::ContainerEventResponse> events ABSL_GUARDED_BY(mu);
   std::vector<absl::Status> done ABSL_GUARDED_BY(mu);
 
   ContainerEventHandlers Handlers() {
     ContainerEventHandlers handlers;
     handlers.on_event = [this](cri::ContainerEventResponse event) {
-      absl::MutexLock lock(&mu);
+      krl::MutexLock lock(&mu);
       events.push_back(std::move(event));
     };
     handlers.on_done = [this](const absl::Status& status) {
-      absl::MutexLock lock(&mu);
+      krl::MutexLock lock(&mu);
       done.push_back(status);
     };
     return handlers;
   }
   bool WaitForEvents(size_t count) {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return events.size() >= count; };
     return mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
   }
   bool WaitForDone() {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !done.empty(); };
     return mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
   }
   std::vector<absl::Status> Done() {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     return done;
   }
 };
@@ -916,7 +915,7 @@ TEST_CASE("container events arrive in order and Cancel ends the stream with OK o
   f.server->PushEvent(Event("c1", cri::CONTAINER_STARTED_EVENT));
   REQUIRE(recorder.WaitForEvents(2));
   {
-    absl::MutexLock lock(&recorder.mu);
+    krl::MutexLock lock(&recorder.mu);
     CHECK(Same(recorder.events[0], Event("c1", cri::CONTAINER_CREATED_EVENT)));
     CHECK(recorder.events[1].container_event_type() == cri::CONTAINER_STARTED_EVENT);
   }

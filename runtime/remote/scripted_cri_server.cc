@@ -127,7 +127,7 @@ ScriptedCriServer::~ScriptedCriServer() { Shutdown(); }
 
 void ScriptedCriServer::Shutdown() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (shut_down_) return;
     shut_down_ = true;
   }
@@ -145,7 +145,7 @@ ScriptedCriServer::Script& ScriptedCriServer::ScriptOf(absl::string_view rpc) {
 
 void ScriptedCriServer::SetResponse(absl::string_view rpc,
                                     const google::protobuf::Message& response) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   script.kind = Kind::kResponse;
   script.response.reset(response.New());
@@ -153,14 +153,14 @@ void ScriptedCriServer::SetResponse(absl::string_view rpc,
 }
 
 void ScriptedCriServer::SetError(absl::string_view rpc, const grpc::Status& status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   script.kind = Kind::kError;
   script.status = status;
 }
 
 void ScriptedCriServer::SetHandler(absl::string_view rpc, Handler handler) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   script.kind = Kind::kHandler;
   script.handler = std::move(handler);
@@ -169,7 +169,7 @@ void ScriptedCriServer::SetHandler(absl::string_view rpc, Handler handler) {
 void ScriptedCriServer::SetStreamMessages(
     absl::string_view rpc, std::vector<std::unique_ptr<google::protobuf::Message>> batches,
     const grpc::Status& status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   script.kind = Kind::kStream;
   script.batches = std::move(batches);
@@ -177,7 +177,7 @@ void ScriptedCriServer::SetStreamMessages(
 }
 
 void ScriptedCriServer::Reset(absl::string_view rpc) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   script.kind = Kind::kDefault;
   script.response.reset();
@@ -186,24 +186,24 @@ void ScriptedCriServer::Reset(absl::string_view rpc) {
 }
 
 void ScriptedCriServer::Block(absl::string_view rpc) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ScriptOf(rpc).blocked = true;
 }
 
 void ScriptedCriServer::Release(absl::string_view rpc) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ScriptOf(rpc).blocked = false;
 }
 
 int ScriptedCriServer::CallCount(absl::string_view rpc) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = scripts_.find(rpc);
   return it == scripts_.end() ? 0 : it->second.calls;
 }
 
 bool ScriptedCriServer::WaitForCalls(absl::string_view rpc, int count,
                                      absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = scripts_.find(rpc);
     return it != scripts_.end() && it->second.calls >= count;
@@ -213,7 +213,7 @@ bool ScriptedCriServer::WaitForCalls(absl::string_view rpc, int count,
 
 void ScriptedCriServer::CopyLastRequest(absl::string_view rpc,
                                         google::protobuf::Message* out) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = scripts_.find(rpc);
   if (it != scripts_.end() && it->second.last_request != nullptr) {
     out->CopyFrom(*it->second.last_request);
@@ -221,7 +221,7 @@ void ScriptedCriServer::CopyLastRequest(absl::string_view rpc,
 }
 
 std::optional<absl::Duration> ScriptedCriServer::LastDeadlineBudget(absl::string_view rpc) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = scripts_.find(rpc);
   return it == scripts_.end() ? std::nullopt : it->second.last_budget;
 }
@@ -233,7 +233,7 @@ bool ScriptedCriServer::Arrive(grpc::ServerContext* context, absl::string_view r
   if (deadline != std::chrono::system_clock::time_point::max()) {
     budget = absl::FromChrono(deadline) - absl::Now();
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   ++script.calls;
   script.last_request.reset(request.New());
@@ -257,7 +257,7 @@ grpc::Status ScriptedCriServer::HandleUnary(grpc::ServerContext* context, absl::
   }
   Handler handler;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     Script& script = ScriptOf(rpc);
     switch (script.kind) {
       case Kind::kResponse:
@@ -292,7 +292,7 @@ grpc::Status ScriptedCriServer::BeginStream(
   if (!Arrive(context, rpc, request)) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while blocked");
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   Script& script = ScriptOf(rpc);
   switch (script.kind) {
     case Kind::kStream:
@@ -310,22 +310,22 @@ grpc::Status ScriptedCriServer::BeginStream(
 }
 
 grpc::Status ScriptedCriServer::EndStream(absl::string_view rpc) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return ScriptOf(rpc).status;
 }
 
 void ScriptedCriServer::PushEvent(const cri::ContainerEventResponse& event) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   events_.push_back(event);
 }
 
 void ScriptedCriServer::CloseEvents(const grpc::Status& status) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   events_closed_ = status;
 }
 
 bool ScriptedCriServer::WaitForEventStreams(int count, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return event_streams_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
@@ -333,7 +333,7 @@ bool ScriptedCriServer::WaitForEventStreams(int count, absl::Duration timeout) c
 grpc::Status ScriptedCriServer::HandleEvents(
     grpc::ServerContext* context, grpc::ServerWriter<cri::ContainerEventResponse>* writer) {
   size_t sent = 0;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ++event_streams_;
   ScriptOf("GetContainerEvents").calls++;
   grpc::Status result(grpc::StatusCode::CANCELLED, "event stream cancelled");

@@ -28,7 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 
@@ -156,7 +156,7 @@ class ScriptedCriServer {
   std::unique_ptr<ImageImpl> image_impl_;
   std::unique_ptr<grpc::Server> server_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, Script, std::less<>> scripts_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<cri::ContainerEventResponse> events_ ABSL_GUARDED_BY(mu_);

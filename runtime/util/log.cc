@@ -6,7 +6,7 @@
 #include <atomic>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace log {
@@ -15,7 +15,7 @@ namespace {
 std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
 
 struct Capture {
-  absl::Mutex mu;
+  krl::Mutex mu;
   bool active ABSL_GUARDED_BY(mu) = false;
   std::vector<std::string> lines ABSL_GUARDED_BY(mu);
 };
@@ -89,7 +89,7 @@ void Write(Level level, absl::string_view msg, Fields fields) {
   std::string line = Format(msg, fields);
   Capture& capture = GetCapture();
   {
-    absl::MutexLock lock(&capture.mu);
+    krl::MutexLock lock(&capture.mu);
     if (capture.active) {
       capture.lines.push_back(std::move(line));
       return;
@@ -105,21 +105,21 @@ void Write(Level level, absl::string_view msg, Fields fields) {
 
 CaptureSink::CaptureSink() {
   Capture& capture = GetCapture();
-  absl::MutexLock lock(&capture.mu);
+  krl::MutexLock lock(&capture.mu);
   capture.active = true;
   capture.lines.clear();
 }
 
 CaptureSink::~CaptureSink() {
   Capture& capture = GetCapture();
-  absl::MutexLock lock(&capture.mu);
+  krl::MutexLock lock(&capture.mu);
   capture.active = false;
   capture.lines.clear();
 }
 
 std::vector<std::string> CaptureSink::Lines() const {
   Capture& capture = GetCapture();
-  absl::MutexLock lock(&capture.mu);
+  krl::MutexLock lock(&capture.mu);
   return capture.lines;
 }
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "testing/contract/case_scope.h"
 #include "testing/contract/contract_case.h"
 
@@ -110,18 +110,18 @@ void StreamRpcsWhereServed(RuntimeTarget& target) {
 
 // What a GetContainerEvents subscription delivered, filled on the subscription's thread.
 struct EventLog {
-  absl::Mutex mu;
+  krl::Mutex mu;
   std::vector<std::pair<std::string, cri::ContainerEventType>> events ABSL_GUARDED_BY(mu);
   std::optional<absl::Status> done ABSL_GUARDED_BY(mu);
 
   runtime::ContainerEventHandlers Handlers() {
     runtime::ContainerEventHandlers handlers;
     handlers.on_event = [this](cri::ContainerEventResponse event) {
-      absl::MutexLock lock(&mu);
+      krl::MutexLock lock(&mu);
       events.emplace_back(event.container_id(), event.container_event_type());
     };
     handlers.on_done = [this](const absl::Status& status) {
-      absl::MutexLock lock(&mu);
+      krl::MutexLock lock(&mu);
       done = status;
     };
     return handlers;
@@ -129,7 +129,7 @@ struct EventLog {
 
   // Real time: events arrive on another thread whatever clock the target uses.
   bool WaitForEvent(const std::string& id, cri::ContainerEventType type) {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     auto seen = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
       for (const auto& event : events) {
         if (event.first == id && event.second == type) return true;
@@ -140,7 +140,7 @@ struct EventLog {
   }
 
   std::optional<absl::Status> WaitForDone() {
-    absl::MutexLock lock(&mu);
+    krl::MutexLock lock(&mu);
     auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done.has_value(); };
     mu.AwaitWithTimeout(absl::Condition(&finished), absl::Seconds(20));
     return done;
@@ -186,7 +186,7 @@ void EventsReportAPodsLifeInOrder(RuntimeTarget& target) {
 
   std::vector<std::pair<std::string, cri::ContainerEventType>> ours;
   {
-    absl::MutexLock lock(&log.mu);
+    krl::MutexLock lock(&log.mu);
     for (const auto& event : log.events) {
       if (event.first == pod.id || event.first == container) ours.push_back(event);
     }

@@ -39,17 +39,17 @@ grpc::Status Answer(absl::StatusOr<Response> result, Response* response) {
 class EventQueue {
  public:
   void Push(cri::ContainerEventResponse event) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     events_.push_back(std::move(event));
   }
   void Finish(const absl::Status& status) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     done_ = status;
   }
   // Waits up to `timeout` for something to do; moves out the queued events.
   std::deque<cri::ContainerEventResponse> Take(absl::Duration timeout,
                                                std::optional<absl::Status>* done) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !events_.empty() || done_.has_value();
     };
@@ -59,7 +59,7 @@ class EventQueue {
   }
 
  private:
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   std::deque<cri::ContainerEventResponse> events_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Status> done_ ABSL_GUARDED_BY(mu_);
 };
@@ -209,7 +209,7 @@ absl::Status CriGrpcServer::Start(absl::string_view endpoint) {
     return absl::InvalidArgumentError(
         absl::StrCat("CRI server socket path \"", path, "\" is too long for a unix socket"));
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (server_ != nullptr) return absl::FailedPreconditionError("CRI server already started");
   const std::string socket_path(path);
   if (IsSocket(socket_path)) ::unlink(socket_path.c_str());  // left by a crashed server
@@ -239,7 +239,7 @@ absl::Status CriGrpcServer::Start(absl::string_view endpoint) {
 }
 
 void CriGrpcServer::Shutdown(absl::Duration deadline) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (server_ == nullptr) return;
   stopping_ = true;  // event stream handlers end within one poll interval
   server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
@@ -252,12 +252,12 @@ void CriGrpcServer::Shutdown(absl::Duration deadline) {
 }
 
 std::string CriGrpcServer::endpoint() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return socket_path_.empty() ? "" : "unix://" + socket_path_;
 }
 
 std::string CriGrpcServer::socket_path() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return socket_path_;
 }
 

@@ -23,7 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/image_service.h"
 #include "runtime/runtime_service.h"
@@ -69,7 +69,7 @@ class CriGrpcServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> open_event_streams_{0};
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::string socket_path_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<grpc::Service> runtime_service_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<grpc::Service> image_service_ ABSL_GUARDED_BY(mu_);

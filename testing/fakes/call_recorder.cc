@@ -13,12 +13,12 @@ CallRecorder::CallRecorder(Clock& clock) : clock_(clock) {}
 
 void CallRecorder::InjectError(absl::string_view method, absl::Status error, int times) {
   if (times == 0 || error.ok()) return;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   errors_[std::string(method)].push_back({std::move(error), times < 0 ? kForever : times});
 }
 
 void CallRecorder::SetLatency(absl::string_view method, absl::Duration latency) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   if (latency <= absl::ZeroDuration()) {
     auto it = latencies_.find(method);
     if (it != latencies_.end()) latencies_.erase(it);
@@ -28,18 +28,18 @@ void CallRecorder::SetLatency(absl::string_view method, absl::Duration latency) 
 }
 
 void CallRecorder::ClearInjections() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   errors_.clear();
   latencies_.clear();
 }
 
 std::vector<RecordedCall> CallRecorder::Calls() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return calls_;
 }
 
 std::vector<RecordedCall> CallRecorder::CallsTo(absl::string_view method) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<RecordedCall> matching;
   for (const RecordedCall& call : calls_) {
     if (call.method == method) matching.push_back(call);
@@ -48,7 +48,7 @@ std::vector<RecordedCall> CallRecorder::CallsTo(absl::string_view method) const 
 }
 
 std::vector<std::string> CallRecorder::CallNames() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> names;
   names.reserve(calls_.size());
   for (const RecordedCall& call : calls_) names.push_back(call.method);
@@ -56,13 +56,13 @@ std::vector<std::string> CallRecorder::CallNames() const {
 }
 
 int CallRecorder::CallCount(absl::string_view method) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return static_cast<int>(std::count_if(calls_.begin(), calls_.end(),
                                         [&](const RecordedCall& c) { return c.method == method; }));
 }
 
 void CallRecorder::ClearCalls() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   calls_.clear();
 }
 
@@ -101,7 +101,7 @@ absl::Status CallRecorder::BeginCall(absl::string_view method,
   absl::Duration latency = absl::ZeroDuration();
   absl::Status injected;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     calls_.push_back({std::string(method), std::move(copy), clock_.Now()});
     auto latency_it = latencies_.find(method);
     if (latency_it != latencies_.end()) latency = latency_it->second;

@@ -20,7 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "runtime/util/clock.h"
@@ -102,7 +102,7 @@ class CallRecorder {
   };
 
   Clock& clock_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::vector<RecordedCall> calls_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::deque<Injection>, std::less<>> errors_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Duration, std::less<>> latencies_ ABSL_GUARDED_BY(mu_);

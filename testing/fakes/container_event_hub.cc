@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace testing {
@@ -19,14 +19,14 @@ class Subscriber {
   explicit Subscriber(runtime::ContainerEventHandlers handlers) : handlers_(std::move(handlers)) {}
 
   void Push(const cri::ContainerEventResponse& event) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (cancelled_ || end_status_.has_value()) return;
     queue_.push_back(event);
   }
 
   // Ends delivery after the queued events; false when already cancelled or ended.
   bool End(const absl::Status& status) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     if (cancelled_ || end_status_.has_value()) return false;
     end_status_ = status;
     return true;
@@ -34,12 +34,12 @@ class Subscriber {
 
   // Stops delivery now; queued events are dropped.
   void Cancel() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     cancelled_ = true;
   }
 
   bool Open() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return !cancelled_ && !end_status_.has_value();
   }
 
@@ -48,7 +48,7 @@ class Subscriber {
     while (true) {
       cri::ContainerEventResponse event;
       {
-        absl::MutexLock lock(&mu_);
+        krl::MutexLock lock(&mu_);
         auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
           return cancelled_ || end_status_.has_value() || !queue_.empty();
         };
@@ -62,7 +62,7 @@ class Subscriber {
     }
     absl::Status done;
     {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       // A Cancel that raced with an end still reports OK, as the contract promises.
       done = cancelled_ ? absl::OkStatus() : *end_status_;
     }
@@ -71,7 +71,7 @@ class Subscriber {
 
  private:
   const runtime::ContainerEventHandlers handlers_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::deque<cri::ContainerEventResponse> queue_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Status> end_status_ ABSL_GUARDED_BY(mu_);
@@ -84,37 +84,37 @@ namespace internal {
 class EventHubCore {
  public:
   int Add(std::shared_ptr<Subscriber> subscriber) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     int id = next_id_++;
     subscribers_.emplace(id, std::move(subscriber));
     return id;
   }
 
   void Remove(int id) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     subscribers_.erase(id);
   }
 
   void Publish(const cri::ContainerEventResponse& event) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (auto& [id, subscriber] : subscribers_) subscriber->Push(event);
   }
 
   void EndAll(const absl::Status& status) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     for (auto& [id, subscriber] : subscribers_) subscriber->End(status);
     subscribers_.clear();
   }
 
   int Count() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     int open = 0;
     for (const auto& [id, subscriber] : subscribers_) open += subscriber->Open() ? 1 : 0;
     return open;
   }
 
   bool WaitFor(int count, absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return static_cast<int>(subscribers_.size()) >= count;
     };
@@ -122,7 +122,7 @@ class EventHubCore {
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   int next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<int, std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
 };

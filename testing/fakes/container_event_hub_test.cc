@@ -3,8 +3,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace testing {
@@ -17,19 +16,19 @@ cri::ContainerEventResponse Event(const std::string& id) {
 }
 
 struct Log {
-  absl::Mutex mu;
+  krl::Mutex mu;
   std::vector<std::string> ids ABSL_GUARDED_BY(mu);
   std::vector<absl::Status> done ABSL_GUARDED_BY(mu);
-  absl::Notification finished;
+  krl::Notification finished;
 
   runtime::ContainerEventHandlers Handlers() {
     return {[this](cri::ContainerEventResponse e) {
-              absl::MutexLock lock(&mu);
+              krl::MutexLock lock(&mu);
               ids.push_back(e.container_id());
             },
             [this](const absl::Status& s) {
               {
-                absl::MutexLock lock(&mu);
+                krl::MutexLock lock(&mu);
                 done.push_back(s);
               }
               finished.Notify();
@@ -49,7 +48,7 @@ TEST_CASE("an ended hub delivers queued events before reporting its status once"
   REQUIRE(log.finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
   subscription->Cancel();  // after the end: no second on_done
   subscription.reset();
-  absl::MutexLock lock(&log.mu);
+  krl::MutexLock lock(&log.mu);
   CHECK(log.ids == std::vector<std::string>{"a", "b"});
   REQUIRE(log.done.size() == 1);
   CHECK(absl::IsUnavailable(log.done[0]));
@@ -57,9 +56,9 @@ TEST_CASE("an ended hub delivers queued events before reporting its status once"
 
 TEST_CASE("a subscription may be destroyed from its own callback") {
   ContainerEventHub hub;
-  absl::Notification done;
+  krl::Notification done;
   std::unique_ptr<runtime::ContainerEventSubscription> subscription;
-  absl::Notification ready;
+  krl::Notification ready;
   subscription = hub.Subscribe({[&](cri::ContainerEventResponse) {
                                   ready.WaitForNotification();
                                   subscription.reset();
@@ -79,7 +78,7 @@ TEST_CASE("destroying the hub ends open subscriptions with Unavailable") {
     subscription = hub.Subscribe(log.Handlers());
   }
   REQUIRE(log.finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  absl::MutexLock lock(&log.mu);
+  krl::MutexLock lock(&log.mu);
   CHECK(absl::IsUnavailable(log.done[0]));
 }
 

@@ -107,7 +107,7 @@ absl::StatusOr<const FakeImageService::StoredImage*> FakeImageService::ResolveLo
 
 absl::StatusOr<FakeImageService::Resolved> FakeImageService::Resolve(
     absl::string_view ref_or_id) const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<const StoredImage*> image = ResolveLocked(ref_or_id);
   if (!image.ok()) return image.status();
   Resolved resolved;
@@ -148,7 +148,7 @@ absl::StatusOr<cri::ListImagesResponse> FakeImageService::ListImages(
   if (absl::Status injected = BeginCall("ListImages", request); !injected.ok()) return injected;
   // containerd ignores the filter and lists every image; so does the fake.
   cri::ListImagesResponse response;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   for (const auto& [id, image] : images_) *response.add_images() = ToCri(image);
   return response;
 }
@@ -173,7 +173,7 @@ absl::StatusOr<cri::ImageStatusResponse> FakeImageService::ImageStatus(
     const cri::ImageStatusRequest& request) {
   if (absl::Status injected = BeginCall("ImageStatus", request); !injected.ok()) return injected;
   const std::string& ref = request.image().image();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
   if (!image.ok()) {
     // An absent image is an empty answer, not an error.
@@ -202,7 +202,7 @@ absl::StatusOr<cri::PullImageResponse> FakeImageService::PullImage(
   }
   std::optional<PullScript> script;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto it = pull_scripts_.find(*normalized);
     if (it != pull_scripts_.end()) script = it->second;
   }
@@ -213,7 +213,7 @@ absl::StatusOr<cri::PullImageResponse> FakeImageService::PullImage(
   if (script->latency > absl::ZeroDuration()) clock().SleepFor(script->latency);
   if (!script->error.ok()) return script->error;
   cri::PullImageResponse response;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   response.set_image_ref(AddLocked(*normalized, script->image));
   return response;
 }
@@ -222,7 +222,7 @@ absl::StatusOr<cri::RemoveImageResponse> FakeImageService::RemoveImage(
     const cri::RemoveImageRequest& request) {
   if (absl::Status injected = BeginCall("RemoveImage", request); !injected.ok()) return injected;
   const std::string& ref = request.image().image();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
   if (!image.ok()) {
     if (absl::IsNotFound(image.status())) return cri::RemoveImageResponse();
@@ -243,7 +243,7 @@ absl::StatusOr<cri::ImageFsInfoResponse> FakeImageService::ImageFsInfo(
   cri::FilesystemUsage* usage = response.add_image_filesystems();
   usage->set_timestamp(absl::ToUnixNanos(clock().Now()));
   usage->mutable_fs_id()->set_mountpoint(options_.image_fs_mountpoint);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   usage->mutable_used_bytes()->set_value(UsedBytesLocked());
   usage->mutable_inodes_used()->set_value(images_.size() * options_.inodes_per_image);
   return response;
@@ -252,13 +252,13 @@ absl::StatusOr<cri::ImageFsInfoResponse> FakeImageService::ImageFsInfo(
 absl::StatusOr<std::string> FakeImageService::AddImage(const Image& image) {
   absl::StatusOr<std::string> normalized = Normalize(image.ref);
   if (!normalized.ok()) return normalized.status();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return AddLocked(*normalized, image);
 }
 
 void FakeImageService::ScriptPull(absl::string_view ref, PullScript script) {
   absl::StatusOr<std::string> normalized = Normalize(ref);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   pull_scripts_[normalized.ok() ? *normalized : std::string(ref)] = std::move(script);
 }
 
@@ -267,29 +267,29 @@ void FakeImageService::MarkUnpullable(absl::string_view ref) {
   std::string key = normalized.ok() ? *normalized : std::string(ref);
   PullScript script;
   script.error = UnpullableError(key);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   pull_scripts_[key] = std::move(script);
 }
 
 void FakeImageService::SetImageFsCapacity(uint64_t bytes) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   capacity_ = bytes;
 }
 
 uint64_t FakeImageService::ImageFsCapacity() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return capacity_;
 }
 
 std::vector<cri::Image> FakeImageService::Images() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<cri::Image> images;
   for (const auto& [id, image] : images_) images.push_back(ToCri(image));
   return images;
 }
 
 uint64_t FakeImageService::UsedBytes() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return UsedBytesLocked();
 }
 

@@ -24,7 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/image_service.h"
@@ -147,7 +147,7 @@ class FakeImageService final : public runtime::ImageService, public CallRecorder
   uint64_t UsedBytesLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, StoredImage> images_ ABSL_GUARDED_BY(mu_);       // by id
   std::map<std::string, std::string> refs_ ABSL_GUARDED_BY(mu_);         // normalized -> id
   std::map<std::string, PullScript> pull_scripts_ ABSL_GUARDED_BY(mu_);  // normalized ref

@@ -169,11 +169,11 @@ FakeRuntimeService::FakeRuntimeService(Clock& clock, FakeImageService* images, O
   if (fake_clock_ != nullptr) {
     listener_guard_ = std::make_shared<ListenerGuard>();
     {
-      absl::MutexLock lock(&listener_guard_->mu);
+      krl::MutexLock lock(&listener_guard_->mu);
       listener_guard_->fake = this;
     }
     listener_id_ = fake_clock_->AddListener([guard = listener_guard_](absl::Time now) {
-      absl::MutexLock lock(&guard->mu);
+      krl::MutexLock lock(&guard->mu);
       if (guard->fake != nullptr) guard->fake->OnTime(now);
     });
   } else {
@@ -183,13 +183,13 @@ FakeRuntimeService::FakeRuntimeService(Clock& clock, FakeImageService* images, O
 
 FakeRuntimeService::~FakeRuntimeService() {
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     shutting_down_ = true;
   }
   if (timer_.joinable()) timer_.join();
   if (fake_clock_ != nullptr) {
     fake_clock_->RemoveListener(listener_id_);
-    absl::MutexLock lock(&listener_guard_->mu);
+    krl::MutexLock lock(&listener_guard_->mu);
     listener_guard_->fake = nullptr;
   }
 }
@@ -200,12 +200,12 @@ FakeRuntimeService::~FakeRuntimeService() {
 int64_t FakeRuntimeService::NowNanos() const { return absl::ToUnixNanos(clock().Now()); }
 
 void FakeRuntimeService::OnTime(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(now);
 }
 
 void FakeRuntimeService::TimerLoop() {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   while (!shutting_down_) {
     ProcessDueLocked(clock().Now());
     std::optional<absl::Time> earliest;
@@ -761,7 +761,7 @@ absl::StatusOr<cri::RunPodSandboxResponse> FakeRuntimeService::RunPodSandbox(
   if (absl::Status injected = BeginCall("RunPodSandbox", request); !injected.ok()) return injected;
   const cri::PodSandboxConfig& config = request.config();
   if (!config.has_metadata()) return absl::UnknownError("sandbox config must include metadata");
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   const std::string name = MakeSandboxName(config.metadata());
   auto reserved = sandbox_names_.find(name);
@@ -808,7 +808,7 @@ absl::StatusOr<cri::StopPodSandboxResponse> FakeRuntimeService::StopPodSandbox(
   if (absl::Status injected = BeginCall("StopPodSandbox", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
   if (!sandbox.ok()) {
@@ -827,7 +827,7 @@ absl::StatusOr<cri::RemovePodSandboxResponse> FakeRuntimeService::RemovePodSandb
   if (absl::Status injected = BeginCall("RemovePodSandbox", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
   if (!found.ok()) {
@@ -852,7 +852,7 @@ absl::StatusOr<cri::PodSandboxStatusResponse> FakeRuntimeService::PodSandboxStat
   if (absl::Status injected = BeginCall("PodSandboxStatus", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
   if (!sandbox.ok()) {
@@ -875,7 +875,7 @@ absl::StatusOr<cri::ListPodSandboxResponse> FakeRuntimeService::ListPodSandbox(
   if (absl::Status injected = BeginCall("ListPodSandbox", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   cri::ListPodSandboxResponse response;
   for (cri::PodSandbox& item :
@@ -893,7 +893,7 @@ absl::Status FakeRuntimeService::StreamPodSandboxes(
   }
   std::vector<cri::PodSandbox> items;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     items = ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr);
   }
@@ -911,7 +911,7 @@ absl::StatusOr<cri::CreateContainerResponse> FakeRuntimeService::CreateContainer
     return injected;
   }
   const cri::ContainerConfig& config = request.config();
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
   if (!sandbox.ok()) {
@@ -974,7 +974,7 @@ absl::StatusOr<cri::StartContainerResponse> FakeRuntimeService::StartContainer(
   if (absl::Status injected = BeginCall("StartContainer", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) {
@@ -1027,7 +1027,7 @@ absl::StatusOr<cri::StopContainerResponse> FakeRuntimeService::StopContainer(
   }
   std::string id;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
     if (!found.ok()) {
@@ -1055,7 +1055,7 @@ absl::StatusOr<cri::StopContainerResponse> FakeRuntimeService::StopContainer(
   }
   // SIGTERM is ignored: wait out the grace period (without the lock), then SIGKILL.
   clock().SleepFor(absl::Seconds(request.timeout()));
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   auto it = containers_.find(id);
   if (it != containers_.end() && it->second.State() == cri::CONTAINER_RUNNING) {
@@ -1069,7 +1069,7 @@ absl::StatusOr<cri::RemoveContainerResponse> FakeRuntimeService::RemoveContainer
   if (absl::Status injected = BeginCall("RemoveContainer", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) {
@@ -1088,7 +1088,7 @@ absl::StatusOr<cri::ListContainersResponse> FakeRuntimeService::ListContainers(
   if (absl::Status injected = BeginCall("ListContainers", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   cri::ListContainersResponse response;
   for (cri::Container& item :
@@ -1106,7 +1106,7 @@ absl::Status FakeRuntimeService::StreamContainers(
   }
   std::vector<cri::Container> items;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     items = ListContainersLocked(request.has_filter() ? &request.filter() : nullptr);
   }
@@ -1120,7 +1120,7 @@ absl::StatusOr<cri::ContainerStatusResponse> FakeRuntimeService::ContainerStatus
   if (absl::Status injected = BeginCall("ContainerStatus", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) {
@@ -1144,7 +1144,7 @@ absl::StatusOr<cri::UpdateContainerResourcesResponse> FakeRuntimeService::Update
   if (absl::Status injected = BeginCall("UpdateContainerResources", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) return Wrap("failed to find container", found.status());
@@ -1157,7 +1157,7 @@ absl::StatusOr<cri::ReopenContainerLogResponse> FakeRuntimeService::ReopenContai
   if (absl::Status injected = BeginCall("ReopenContainerLog", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) {
@@ -1180,7 +1180,7 @@ absl::StatusOr<cri::ExecSyncResponse> FakeRuntimeService::ExecSync(
   if (absl::Status injected = BeginCall("ExecSync", request); !injected.ok()) return injected;
   ExecResult result;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
     if (!found.ok()) {
@@ -1217,7 +1217,7 @@ absl::StatusOr<cri::ExecSyncResponse> FakeRuntimeService::ExecSync(
 
 absl::StatusOr<cri::ExecResponse> FakeRuntimeService::Exec(const cri::ExecRequest& request) {
   if (absl::Status injected = BeginCall("Exec", request); !injected.ok()) return injected;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) {
@@ -1243,7 +1243,7 @@ absl::StatusOr<cri::ExecResponse> FakeRuntimeService::Exec(const cri::ExecReques
 
 absl::StatusOr<cri::AttachResponse> FakeRuntimeService::Attach(const cri::AttachRequest& request) {
   if (absl::Status injected = BeginCall("Attach", request); !injected.ok()) return injected;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) return Wrap("failed to find container in store", found.status());
@@ -1265,7 +1265,7 @@ absl::StatusOr<cri::AttachResponse> FakeRuntimeService::Attach(const cri::Attach
 absl::StatusOr<cri::PortForwardResponse> FakeRuntimeService::PortForward(
     const cri::PortForwardRequest& request) {
   if (absl::Status injected = BeginCall("PortForward", request); !injected.ok()) return injected;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
   if (!found.ok()) {
@@ -1286,7 +1286,7 @@ absl::StatusOr<cri::ContainerStatsResponse> FakeRuntimeService::ContainerStats(
   if (absl::Status injected = BeginCall("ContainerStats", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
   if (!found.ok()) return Wrap("failed to find container", found.status());
@@ -1304,7 +1304,7 @@ absl::StatusOr<cri::ListContainerStatsResponse> FakeRuntimeService::ListContaine
   if (absl::Status injected = BeginCall("ListContainerStats", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   cri::ListContainerStatsResponse response;
   for (cri::ContainerStats& stats :
@@ -1322,7 +1322,7 @@ absl::Status FakeRuntimeService::StreamContainerStats(
   }
   std::vector<cri::ContainerStats> items;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     items = ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr);
   }
@@ -1336,7 +1336,7 @@ absl::StatusOr<cri::PodSandboxStatsResponse> FakeRuntimeService::PodSandboxStats
   if (absl::Status injected = BeginCall("PodSandboxStats", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   const std::string& id = request.pod_sandbox_id();
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(id);
@@ -1366,7 +1366,7 @@ absl::StatusOr<cri::ListPodSandboxStatsResponse> FakeRuntimeService::ListPodSand
   if (absl::Status injected = BeginCall("ListPodSandboxStats", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
       ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
@@ -1384,7 +1384,7 @@ absl::Status FakeRuntimeService::StreamPodSandboxStats(
   }
   std::vector<cri::PodSandboxStats> items;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
         ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
@@ -1409,7 +1409,7 @@ absl::StatusOr<cri::ListPodSandboxMetricsResponse> FakeRuntimeService::ListPodSa
   if (absl::Status injected = BeginCall("ListPodSandboxMetrics", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   cri::ListPodSandboxMetricsResponse response;
   for (cri::PodSandboxMetrics& metrics : ListMetricsLocked()) {
@@ -1426,7 +1426,7 @@ absl::Status FakeRuntimeService::StreamPodSandboxMetrics(
   }
   std::vector<cri::PodSandboxMetrics> items;
   {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     items = ListMetricsLocked();
   }
@@ -1443,7 +1443,7 @@ absl::StatusOr<cri::UpdateRuntimeConfigResponse> FakeRuntimeService::UpdateRunti
   if (absl::Status injected = BeginCall("UpdateRuntimeConfig", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   const std::string& cidr = request.runtime_config().network_config().pod_cidr();
   if (!cidr.empty()) pod_cidr_ = cidr;
   return cri::UpdateRuntimeConfigResponse();
@@ -1452,7 +1452,7 @@ absl::StatusOr<cri::UpdateRuntimeConfigResponse> FakeRuntimeService::UpdateRunti
 absl::StatusOr<cri::StatusResponse> FakeRuntimeService::Status(const cri::StatusRequest& request) {
   if (absl::Status injected = BeginCall("Status", request); !injected.ok()) return injected;
   cri::StatusResponse response;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   for (const cri::RuntimeCondition& condition : conditions_) {
     *response.mutable_status()->add_conditions() = condition;
   }
@@ -1473,7 +1473,7 @@ absl::StatusOr<cri::RuntimeConfigResponse> FakeRuntimeService::RuntimeConfig(
     return injected;
   }
   cri::RuntimeConfigResponse response;
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   response.mutable_linux()->set_cgroup_driver(cgroup_driver_);
   return response;
 }
@@ -1484,7 +1484,7 @@ FakeRuntimeService::UpdatePodSandboxResources(
   if (absl::Status injected = BeginCall("UpdatePodSandboxResources", request); !injected.ok()) {
     return injected;
   }
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
   if (!found.ok()) {
     return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
@@ -1528,13 +1528,13 @@ FakeRuntimeService::GetContainerEvents(const cri::GetEventsRequest& request,
 // Scripting and inspection
 
 void FakeRuntimeService::ScriptContainer(absl::string_view container_name, ContainerScript script) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   scripts_by_name_[std::string(container_name)] = std::move(script);
 }
 
 absl::Status FakeRuntimeService::ScriptContainerById(absl::string_view container_id,
                                                      ContainerScript script) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
   (*found)->script = std::move(script);
@@ -1547,13 +1547,13 @@ absl::Status FakeRuntimeService::ScriptContainerById(absl::string_view container
 }
 
 void FakeRuntimeService::ScriptExec(std::vector<std::string> cmd, ExecResult result) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   exec_scripts_[std::move(cmd)] = std::move(result);
 }
 
 void FakeRuntimeService::ScriptExecIn(absl::string_view container_id, std::vector<std::string> cmd,
                                       ExecResult result) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::string id(container_id);
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (found.ok()) id = (*found)->id;
@@ -1561,12 +1561,12 @@ void FakeRuntimeService::ScriptExecIn(absl::string_view container_id, std::vecto
 }
 
 void FakeRuntimeService::SetDefaultExecResult(ExecResult result) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   default_exec_ = std::move(result);
 }
 
 absl::Status FakeRuntimeService::ExitContainer(absl::string_view container_id, int exit_code) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
@@ -1578,7 +1578,7 @@ absl::Status FakeRuntimeService::ExitContainer(absl::string_view container_id, i
 }
 
 absl::Status FakeRuntimeService::OomKillContainer(absl::string_view container_id) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
@@ -1590,7 +1590,7 @@ absl::Status FakeRuntimeService::OomKillContainer(absl::string_view container_id
 }
 
 absl::Status FakeRuntimeService::MarkContainerUnknown(absl::string_view container_id) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
   Container& c = **found;
@@ -1602,7 +1602,7 @@ absl::Status FakeRuntimeService::MarkContainerUnknown(absl::string_view containe
 }
 
 absl::Status FakeRuntimeService::KillPodSandbox(absl::string_view sandbox_id) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(sandbox_id);
   if (!found.ok()) return found.status();
   Sandbox& sandbox = **found;
@@ -1616,7 +1616,7 @@ absl::Status FakeRuntimeService::KillPodSandbox(absl::string_view sandbox_id) {
 
 absl::Status FakeRuntimeService::SetContainerStats(absl::string_view container_id,
                                                    const cri::ContainerStats& stats) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
   (*found)->stats = stats;
@@ -1625,7 +1625,7 @@ absl::Status FakeRuntimeService::SetContainerStats(absl::string_view container_i
 
 absl::Status FakeRuntimeService::SetPodSandboxStats(absl::string_view sandbox_id,
                                                     const cri::PodSandboxStats& stats) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(sandbox_id);
   if (!found.ok()) return found.status();
   (*found)->stats = stats;
@@ -1634,7 +1634,7 @@ absl::Status FakeRuntimeService::SetPodSandboxStats(absl::string_view sandbox_id
 
 void FakeRuntimeService::SetRuntimeCondition(absl::string_view type, bool status,
                                              absl::string_view reason, absl::string_view message) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   auto it = std::find_if(conditions_.begin(), conditions_.end(),
                          [&](const cri::RuntimeCondition& c) { return c.type() == type; });
   if (it == conditions_.end()) it = conditions_.insert(conditions_.end(), cri::RuntimeCondition());
@@ -1645,7 +1645,7 @@ void FakeRuntimeService::SetRuntimeCondition(absl::string_view type, bool status
 }
 
 void FakeRuntimeService::SetCgroupDriver(cri::CgroupDriver driver) {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   cgroup_driver_ = driver;
 }
 
@@ -1658,14 +1658,14 @@ bool FakeRuntimeService::WaitForEventSubscribers(int count, absl::Duration timeo
 }
 
 std::vector<std::string> FakeRuntimeService::SandboxIds() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> ids;
   for (const auto& [id, s] : sandboxes_) ids.push_back(id);
   return ids;
 }
 
 std::vector<std::string> FakeRuntimeService::ContainerIds() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   std::vector<std::string> ids;
   for (const auto& [id, c] : containers_) ids.push_back(id);
   return ids;
@@ -1674,7 +1674,7 @@ std::vector<std::string> FakeRuntimeService::ContainerIds() const {
 absl::StatusOr<cri::ContainerStatus> FakeRuntimeService::InspectContainer(
     absl::string_view container_id) const {
   auto* self = const_cast<FakeRuntimeService*>(this);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   self->ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = self->FindContainerLocked(container_id);
   if (!found.ok()) return found.status();
@@ -1684,14 +1684,14 @@ absl::StatusOr<cri::ContainerStatus> FakeRuntimeService::InspectContainer(
 absl::StatusOr<cri::PodSandboxStatus> FakeRuntimeService::InspectPodSandbox(
     absl::string_view sandbox_id) const {
   auto* self = const_cast<FakeRuntimeService*>(this);
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   absl::StatusOr<Sandbox*> found = self->FindSandboxLocked(sandbox_id);
   if (!found.ok()) return found.status();
   return SandboxStatusLocked(**found);
 }
 
 std::string FakeRuntimeService::PodCidr() const {
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   return pod_cidr_;
 }
 

@@ -34,7 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/runtime_service.h"
@@ -284,7 +284,7 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
 
   // Keeps the FakeClock listener from calling into a destroyed fake.
   struct ListenerGuard {
-    absl::Mutex mu;
+    krl::Mutex mu;
     FakeRuntimeService* fake ABSL_GUARDED_BY(mu) = nullptr;
   };
 
@@ -344,7 +344,7 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
   IdGenerator ids_;
   ContainerEventHub hub_;
 
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   std::map<std::string, Sandbox> sandboxes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Container> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> sandbox_names_ ABSL_GUARDED_BY(mu_);    // name -> id

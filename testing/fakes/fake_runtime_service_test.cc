@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/fake_image_service.h"
 
@@ -45,40 +45,40 @@ class EventCollector {
  public:
   runtime::ContainerEventHandlers Handlers() {
     return {[this](cri::ContainerEventResponse event) {
-              absl::MutexLock lock(&mu_);
+              krl::MutexLock lock(&mu_);
               events_.push_back(std::move(event));
             },
             [this](const absl::Status& status) {
-              absl::MutexLock lock(&mu_);
+              krl::MutexLock lock(&mu_);
               done_.push_back(status);
             }};
   }
 
   bool WaitForEvents(size_t count, absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto enough = [this, count]()
                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return events_.size() >= count; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
   }
 
   bool WaitForDone(absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !done_.empty(); };
     return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
   }
 
   std::vector<cri::ContainerEventResponse> Events() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return events_;
   }
 
   std::vector<absl::Status> Done() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return done_;
   }
 
  private:
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   std::vector<cri::ContainerEventResponse> events_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Status> done_ ABSL_GUARDED_BY(mu_);
 };

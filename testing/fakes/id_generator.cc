@@ -19,7 +19,7 @@ IdGenerator::IdGenerator(uint64_t seed) : engine_(seed != 0 ? seed : SeedFromEnt
 
 std::string IdGenerator::NewId() {
   std::string bytes(32, '\0');
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   for (size_t i = 0; i < bytes.size(); i += 8) {
     uint64_t word = engine_();
     for (size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<char>((word >> (8 * j)) & 0xff);
@@ -31,7 +31,7 @@ std::string IdGenerator::NewToken() {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string token(8, 'A');
-  absl::MutexLock lock(&mu_);
+  krl::MutexLock lock(&mu_);
   uint64_t word = engine_();
   for (char& c : token) {
     c = kAlphabet[word & 63];

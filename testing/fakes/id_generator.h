@@ -16,7 +16,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace testing {
@@ -35,7 +35,7 @@ class IdGenerator {
   static std::string Sha256Hex(absl::string_view data);
 
  private:
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   std::mt19937_64 engine_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -610,7 +610,7 @@ int RunEvents(Invocation& inv) {
     inv.out->flush();
   };
   handlers.on_done = [&interrupt, &done, &end](const absl::Status& status) {
-    absl::MutexLock lock(&interrupt.mu());
+    krl::MutexLock lock(&interrupt.mu());
     end = status;
     done = true;
   };
@@ -622,7 +622,7 @@ int RunEvents(Invocation& inv) {
   // Cancels the stream (if still open) and waits for the callbacks to finish.
   subscription->reset();
   if (interrupted) return kOk;
-  absl::MutexLock lock(&interrupt.mu());
+  krl::MutexLock lock(&interrupt.mu());
   if (!end.ok()) return Fail(inv, "event stream ended", end);
   return kOk;
 }

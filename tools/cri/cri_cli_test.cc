@@ -18,7 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/fake_image_service.h"
 #include "testing/fakes/fake_runtime_service.h"
@@ -472,33 +472,33 @@ TEST_CASE("imagefsinfo lists the image filesystem") {
 class SyncBuffer : public std::streambuf {
  public:
   bool WaitFor(const std::string& text, absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto found = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return data_.find(text) != std::string::npos;
     };
     return mu_.AwaitWithTimeout(absl::Condition(&found), timeout);
   }
   std::string Data() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return data_;
   }
 
  protected:
   int overflow(int c) override {
     if (c != EOF) {
-      absl::MutexLock lock(&mu_);
+      krl::MutexLock lock(&mu_);
       data_.push_back(static_cast<char>(c));
     }
     return c;
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     data_.append(s, static_cast<size_t>(n));
     return n;
   }
 
  private:
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   std::string data_ ABSL_GUARDED_BY(mu_);
 };
 

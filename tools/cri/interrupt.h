@@ -9,7 +9,7 @@
 #ifndef KRL_TOOLS_CRI_INTERRUPT_H_
 #define KRL_TOOLS_CRI_INTERRUPT_H_
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace tools {
@@ -20,11 +20,11 @@ namespace cri_cli {
 class Interrupt {
  public:
   void Trigger() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     triggered_ = true;
   }
   bool triggered() const {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return triggered_;
   }
 
@@ -32,16 +32,16 @@ class Interrupt {
   // it reads must be written under mu() too. Returns true when interrupted.
   template <typename Predicate>
   bool WaitUntil(Predicate done) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return triggered_ || done(); };
     mu_.Await(absl::Condition(&ready));
     return triggered_;
   }
 
-  absl::Mutex& mu() const ABSL_LOCK_RETURNED(mu_) { return mu_; }
+  krl::Mutex& mu() const ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable krl::Mutex mu_;
   bool triggered_ ABSL_GUARDED_BY(mu_) = false;
 };
 

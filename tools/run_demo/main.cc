@@ -35,7 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "testing/containerd/containerd_harness.h"
@@ -70,22 +70,22 @@ std::string SelfPath() {
 class StopSignal {
  public:
   void Trigger() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     stopped_ = true;
   }
   // True when stopped.
   bool WaitFor(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopped_; };
     return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
   }
   bool stopped() {
-    absl::MutexLock lock(&mu_);
+    krl::MutexLock lock(&mu_);
     return stopped_;
   }
 
  private:
-  absl::Mutex mu_;
+  krl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -7,7 +7,7 @@ namespace kubelet_core {
 namespace pleg {
 namespace internal {
 
-bool AwaitUntil(Clock& clock, absl::Mutex& mu, absl::Time deadline, const absl::Condition& wake,
+bool AwaitUntil(Clock& clock, krl::Mutex& mu, absl::Time deadline, const absl::Condition& wake,
                 absl::Time* observed) {
   constexpr absl::Duration kPollInterval = absl::Milliseconds(1);
   const bool real_clock = dynamic_cast<RealClock*>(&clock) != nullptr;

@@ -1,7 +1,7 @@
 // AwaitUntil: waits on a mutex condition or until a deadline on an injected Clock, whichever
 // comes first. For the PLEG's own threads, whose waits must end at once on Stop().
 //
-//   absl::MutexLock lock(&mu_);
+//   krl::MutexLock lock(&mu_);
 //   bool woken = internal::AwaitUntil(clock_, mu_, next_relist, absl::Condition(&stopping_));
 //   if (!woken) Relist();  // the deadline passed
 //
@@ -12,7 +12,7 @@
 #ifndef KRL_KUBELET_CORE_PLEG_INTERNAL_CLOCK_WAIT_H_
 #define KRL_KUBELET_CORE_PLEG_INTERNAL_CLOCK_WAIT_H_
 
-#include "absl/synchronization/mutex.h"
+#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/util/clock.h"
 
@@ -22,7 +22,7 @@ namespace pleg {
 namespace internal {
 
 // Returns true when `wake` became true, false when the clock reached `deadline` first.
-bool AwaitUntil(Clock& clock, absl::Mutex& mu, absl::Time deadline, const absl::Condition& wake,
+bool AwaitUntil(Clock& clock, krl::Mutex& mu, absl::Time deadline, const absl::Condition& wake,
                 absl::Time* observed = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
 }  // namespace internal
