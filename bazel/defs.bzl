@@ -34,6 +34,42 @@ def krl_cc_benchmark(name, deps = [], copts = [], **kwargs):
         **kwargs
     )
 
+def krl_cc_fuzz_test(name, srcs, deps = [], corpus = [], copts = [], tags = [], **kwargs):
+    """A libFuzzer target: `srcs` define LLVMFuzzerTestOneInput (LLVMFuzzerInitialize optional).
+
+    In the ordinary build it is a test that runs every seed of `corpus` once through the target
+    (//testing/fuzz:replay_main), so `bazel test //...` keeps the seeds passing without clang.
+    Under --config=fuzz (clang with libFuzzer, see .bazelrc) it links libFuzzer's main instead;
+    `tools/dev fuzz` finds every target tagged "fuzz", builds and runs it. `corpus` lists the seed
+    files, kept in <package>/testdata/fuzz/<name>/ (glob that folder).
+    """
+    if not corpus:
+        fail("krl_cc_fuzz_test %s needs a seed corpus (testdata/fuzz/%s/)" % (name, name))
+    native.filegroup(
+        name = name + "_corpus",
+        testonly = True,
+        srcs = corpus,
+    )
+    native.cc_test(
+        name = name,
+        size = kwargs.pop("size", "small"),
+        srcs = srcs,
+        copts = KRL_COPTS + copts,
+        deps = deps + select({
+            "//bazel:fuzz": [],
+            "//conditions:default": ["//testing/fuzz:replay_main"],
+        }),
+        linkopts = select({
+            "//bazel:fuzz": ["-fsanitize=fuzzer"],
+            "//conditions:default": [],
+        }),
+        data = [":" + name + "_corpus"],
+        # The seed files; libFuzzer's main, given files, also runs each once and exits.
+        args = ["$(locations :" + name + "_corpus)"],
+        tags = tags + ["fuzz"],
+        **kwargs
+    )
+
 def krl_cc_grpc_library(name, src, deps = [], grpc = True, visibility = None):
     """Runs protoc (and the gRPC C++ plugin) from Debian on one .proto file into one cc_library.
 

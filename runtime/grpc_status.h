@@ -21,7 +21,8 @@ namespace runtime {
 // `<rpc> "<object_id>": rpc error: <gRPC message>` (without the quoted part when object_id is
 // empty). A ResourceExhausted status caused by the message size limit says that the response
 // exceeded the maximum receive message size and names the option that raises it
-// (RemoteOptions::max_receive_message_size, node agent flag --max-receive-message-size).
+// (RemoteOptions::max_receive_message_size, node agent flag --max-receive-message-size); one
+// caused by the runtime's own send limit says so (raising the client's limit would not help).
 // Thread safe.
 [[nodiscard]] absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view rpc,
                                           absl::string_view object_id = {});

@@ -71,6 +71,34 @@ TEST_CASE("a response over the receive limit says so and names the option that r
   CHECK(absl::StrContains(message, "--max-receive-message-size"));
 }
 
+TEST_CASE("a response over the runtime's send limit is told apart from one over the client's") {
+  for (const char* detail :
+       {"Sent message larger than max (50658000 vs. 16777216)",
+        "grpc: trying to send message larger than max (50658000 vs. 16777216)"}) {
+    absl::Status status = FromGrpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, detail),
+                                         "ListContainers");
+    CHECK(status.code() == absl::StatusCode::kResourceExhausted);
+    const std::string message(status.message());
+    CHECK(absl::StartsWith(message, "ListContainers: rpc error: the runtime refused to send"));
+    CHECK(absl::StrContains(message, "50658000 vs. 16777216"));
+    CHECK(absl::StrContains(message, "streaming list"));
+    CHECK(absl::StrContains(message, "does not help"));
+  }
+  absl::Status exec =
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "Sent message larger than max (20971525 vs. 16777216)"),
+                     "ExecSync", "abc");
+  CHECK(exec.message() ==
+        "ExecSync \"abc\": rpc error: the runtime refused to send a response over its maximum "
+        "send message size (Sent message larger than max (20971525 vs. 16777216)) (raising the "
+        "client's max_receive_message_size does not help)");
+  absl::Status request =
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "grpc: received message larger than max (20000000 vs. 16777216)"),
+                     "CreateContainer");
+  CHECK(absl::StrContains(request.message(), "the request exceeded the runtime's maximum"));
+}
+
 TEST_CASE("other resource exhaustion keeps the runtime's message") {
   absl::Status status =
       FromGrpcStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "no space left on device"),

@@ -40,7 +40,7 @@ class NodeAgent::WorkHandler final : public PodWorkHandler {
   explicit WorkHandler(NodeAgent& agent) : agent_(agent) {}
   absl::Status HandlePodWork(const PodUpdate& update) override {
     if (update.type == UpdateType::kKill) return agent_.KillPod(update);
-    return agent_.SyncPod(*update.pod);
+    return agent_.SyncPod(update.pod);
   }
 
  private:
@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(
   kuberuntime::KubeRuntimeManagerOptions manager_options = o.runtime_manager;
   manager_options.probes = a.probe_results_.get();
   manager_options.pod_state = &a;
+  manager_options.registry = a.registry_;
   absl::StatusOr<std::unique_ptr<kuberuntime::KubeRuntimeManager>> manager =
       kuberuntime::KubeRuntimeManager::Create(*a.runtime_service_, *a.image_service_,
                                               *a.image_manager_, clock, manager_options);
@@ -187,8 +188,15 @@ void NodeAgent::Stop() {
 // Pods in
 
 void NodeAgent::SetPods(const std::vector<corev1::Pod>& pods) {
+  std::vector<corev1::PodPtr> shared;
+  shared.reserve(pods.size());
+  for (const corev1::Pod& pod : pods) shared.push_back(std::make_shared<const corev1::Pod>(pod));
+  SetPods(shared);
+}
+
+void NodeAgent::SetPods(const std::vector<corev1::PodPtr>& pods) {
   std::vector<PodUpdate> kills;
-  std::vector<corev1::Pod> syncs;
+  std::vector<corev1::PodPtr> syncs;
   bool first = false;
   bool runtime_ready = false;
   {
@@ -196,33 +204,38 @@ void NodeAgent::SetPods(const std::vector<corev1::Pod>& pods) {
     if (stopping_) return;
     first = !sources_ready_;
     sources_ready_ = true;
-    std::map<std::string, corev1::Pod> next;
-    for (const corev1::Pod& pod : pods) {
-      if (pod.metadata.uid.empty()) {
-        log::Warning("pod without a uid ignored", {{"pod", FullName(pod)}});
+    std::map<std::string, DesiredPod> next;
+    for (const corev1::PodPtr& pod : pods) {
+      if (pod == nullptr) continue;
+      if (pod->metadata.uid.empty()) {
+        log::Warning("pod without a uid ignored", {{"pod", FullName(*pod)}});
         continue;
       }
-      corev1::Pod desired = pod;
-      auto old = pods_.find(pod.metadata.uid);
+      if (next.count(pod->metadata.uid) != 0) continue;  // a repeated uid: the first one counts
+      auto old = pods_.find(pod->metadata.uid);
       if (old != pods_.end()) {
-        desired.status = old->second.status;
-        if (corev1::SpecEquals(old->second, pod)) {
-          next.emplace(pod.metadata.uid, std::move(desired));
+        DesiredPod& desired = next[pod->metadata.uid];
+        desired.status = std::move(old->second.status);
+        // An unchanged spec keeps the object the workers already hold.
+        if (old->second.spec == pod || corev1::SpecEquals(*old->second.spec, *pod)) {
+          desired.spec = std::move(old->second.spec);
           continue;
         }
+        desired.spec = pod;
       } else {
+        DesiredPod& desired = next[pod->metadata.uid];
+        desired.spec = pod;
         // Until its first sync: Pending, containers waiting ContainerCreating.
-        desired.status = container::GenerateAPIPodStatus(desired, container::PodStatus(), nullptr,
+        desired.status = container::GenerateAPIPodStatus(*pod, container::PodStatus(), nullptr,
                                                          nullptr, clock_.Now());
-        log::Info("pod added", {{"pod", FullName(pod)}, {"uid", pod.metadata.uid}});
+        log::Info("pod added", {{"pod", FullName(*pod)}, {"uid", pod->metadata.uid}});
       }
-      syncs.push_back(desired);
-      next.emplace(pod.metadata.uid, std::move(desired));
+      syncs.push_back(pod);
     }
     for (auto& [uid, pod] : pods_) {
       if (next.count(uid) != 0) continue;
-      log::Info("pod removed", {{"pod", FullName(pod)}, {"uid", uid}});
-      kills.push_back(PodUpdate::Kill(pod));
+      log::Info("pod removed", {{"pod", FullName(*pod.spec)}, {"uid", uid}});
+      kills.push_back(PodUpdate::Kill(pod.spec));
       last_sync_end_.erase(uid);
     }
     pods_ = std::move(next);
@@ -235,7 +248,7 @@ void NodeAgent::SetPods(const std::vector<corev1::Pod>& pods) {
   // so an edited pod's successor never runs next to it.
   if (first) HandlePodCleanups();
   if (!runtime_ready) return;
-  for (corev1::Pod& pod : syncs) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
+  for (corev1::PodPtr& pod : syncs) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
 }
 
 std::vector<corev1::Pod> NodeAgent::Pods() const {
@@ -243,7 +256,10 @@ std::vector<corev1::Pod> NodeAgent::Pods() const {
   {
     krl::MutexLock lock(&mu_);
     out.reserve(pods_.size());
-    for (const auto& [uid, pod] : pods_) out.push_back(pod);
+    for (const auto& [uid, desired] : pods_) {
+      out.push_back(*desired.spec);
+      out.back().status = desired.status;
+    }
   }
   std::sort(out.begin(), out.end(), [](const corev1::Pod& a, const corev1::Pod& b) {
     return std::tie(a.metadata.namespace_, a.metadata.name, a.metadata.uid) <
@@ -256,7 +272,30 @@ std::optional<corev1::Pod> NodeAgent::GetPod(absl::string_view uid) const {
   krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(uid));
   if (it == pods_.end()) return std::nullopt;
-  return it->second;
+  corev1::Pod pod = *it->second.spec;
+  pod.status = it->second.status;
+  return pod;
+}
+
+std::vector<corev1::PodPtr> NodeAgent::PodSpecs() const {
+  std::vector<corev1::PodPtr> out;
+  {
+    krl::MutexLock lock(&mu_);
+    out.reserve(pods_.size());
+    for (const auto& [uid, desired] : pods_) out.push_back(desired.spec);
+  }
+  std::sort(out.begin(), out.end(), [](const corev1::PodPtr& a, const corev1::PodPtr& b) {
+    return std::tie(a->metadata.namespace_, a->metadata.name, a->metadata.uid) <
+           std::tie(b->metadata.namespace_, b->metadata.name, b->metadata.uid);
+  });
+  return out;
+}
+
+std::optional<corev1::PodStatus> NodeAgent::GetPodStatus(absl::string_view uid) const {
+  krl::MutexLock lock(&mu_);
+  auto it = pods_.find(std::string(uid));
+  if (it == pods_.end()) return std::nullopt;
+  return it->second.status;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,24 +383,25 @@ void NodeAgent::HandlePlegEvents() {
 }
 
 void NodeAgent::SyncPodByUid(const std::string& uid) {
-  std::optional<corev1::Pod> pod;
+  corev1::PodPtr pod;
   {
     krl::MutexLock lock(&mu_);
     if (stopping_) return;
     auto it = pods_.find(uid);
     if (it == pods_.end()) return;  // not ours (housekeeping kills it) or being killed
-    pod = it->second;
+    pod = it->second.spec;
   }
-  workers_->UpdatePod(PodUpdate::Sync(std::move(*pod)));
+  workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
 }
 
 void NodeAgent::SyncAllDesired() {
-  std::vector<corev1::Pod> pods;
+  std::vector<corev1::PodPtr> pods;
   {
     krl::MutexLock lock(&mu_);
-    for (const auto& [uid, pod] : pods_) pods.push_back(pod);
+    pods.reserve(pods_.size());
+    for (const auto& [uid, desired] : pods_) pods.push_back(desired.spec);
   }
-  for (corev1::Pod& pod : pods) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
+  for (corev1::PodPtr& pod : pods) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
 }
 
 void NodeAgent::OnProbeUpdate(const prober::ProbeUpdate& update) {
@@ -379,34 +419,26 @@ void NodeAgent::HandlePodCleanups() {
     krl::MutexLock lock(&mu_);
     if (stopping_) return;
   }
-  // All pods, dead ones too: the running gauges need every container state. The PLEG sets them
-  // at each relist as well, but the evented PLEG relists only every few minutes.
-  absl::StatusOr<std::vector<container::Pod>> all = manager_->GetPods(/*all=*/true);
-  if (!all.ok()) {
-    log::Warning("housekeeping: listing pods failed", {{"error", all.status()}});
-    return;
-  }
-  pleg_metrics_->RecordRunning(*all);
+  // Every pod the runtime has, dead ones too, as the PLEG's cache holds them (from its relists,
+  // and from CRI events as they come): listing the runtime again every 2 s would cost as much as
+  // a relist. The PLEG sets the gauges at each relist as well, but the evented PLEG relists only
+  // every few minutes.
+  pleg::RunningCounts counts;
   std::vector<container::Pod> orphans;
+  bool sources_ready;
   {
     krl::MutexLock lock(&mu_);
-    for (container::Pod& pod : *all) {
-      if (pods_.count(pod.id) != 0) continue;
-      bool running = false;
-      for (const container::Container& c : pod.containers) {
-        running = running || c.state == container::State::kRunning;
-      }
-      for (const container::Container& sandbox : pod.sandboxes) {
-        running = running || sandbox.state == container::State::kRunning;
-      }
-      if (running) orphans.push_back(std::move(pod));
-    }
+    sources_ready = sources_ready_;
+    cache_.ForEach([&](const std::string& uid,
+                       const pleg::CacheEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      counts.Add(entry.status);
+      // Until the source spoke, every running pod may still be wanted.
+      if (!sources_ready || pods_.count(uid) != 0) return;
+      if (!pleg::RunningCounts::Runs(entry.status)) return;
+      orphans.push_back(container::ConvertPodStatusToRunningPod(manager_->Type(), entry.status));
+    });
   }
-  {
-    // Until the source spoke, every running pod may still be wanted.
-    krl::MutexLock lock(&mu_);
-    if (!sources_ready_) return;
-  }
+  pleg_metrics_->Record(counts);
   for (container::Pod& pod : orphans) {
     if (workers_->IsTerminating(pod.id)) continue;  // its kill is pending or retried
     log::Info("killing a running pod the agent does not want",
@@ -532,16 +564,23 @@ absl::StatusOr<container::PodStatus> NodeAgent::ReadPodStatus(const corev1::Pod&
 }
 
 void NodeAgent::StoreStatus(const std::string& uid, corev1::PodStatus status) {
+  // Kept for every pod until its next sync: no spare capacity (a status of 5 containers is
+  // built by push_back, with room for 8).
+  status.container_statuses.shrink_to_fit();
+  status.init_container_statuses.shrink_to_fit();
+  status.conditions.shrink_to_fit();
   krl::MutexLock lock(&mu_);
   auto it = pods_.find(uid);
   if (it == pods_.end()) return;
   it->second.status = std::move(status);
 }
 
-absl::Status NodeAgent::SyncPod(const corev1::Pod& desired) {
-  const std::string& uid = desired.metadata.uid;
+absl::Status NodeAgent::SyncPod(const corev1::PodPtr& desired) {
+  const std::string& uid = desired->metadata.uid;
   absl::Time after;
-  corev1::Pod pod = desired;
+  // The spec with the previous API status, which GenerateAPIPodStatus reads (transition times):
+  // one copy for the length of the sync.
+  corev1::Pod pod = *desired;
   bool network_ready;
   std::string network_reason;
   {
@@ -561,7 +600,7 @@ absl::Status NodeAgent::SyncPod(const corev1::Pod& desired) {
     krl::MutexLock lock(&mu_);
     if (pods_.count(uid) != 0) last_sync_end_[uid] = clock_.Now();
   };
-  probes_->AddPod(pod);
+  probes_->AddPod(desired);
 
   absl::StatusOr<container::PodStatus> status = ReadPodStatus(pod, after);
   if (!status.ok()) {
@@ -599,7 +638,7 @@ absl::Status NodeAgent::KillPod(const PodUpdate& update) {
   const std::string uid = update.Uid();
   std::string name;
   std::string namespace_;
-  if (update.pod.has_value()) {
+  if (update.pod != nullptr) {
     name = update.pod->metadata.name;
     namespace_ = update.pod->metadata.namespace_;
   } else if (update.running_pod.has_value()) {
@@ -611,8 +650,7 @@ absl::Status NodeAgent::KillPod(const PodUpdate& update) {
   absl::StatusOr<container::PodStatus> status = manager_->GetPodStatus(uid, name, namespace_);
   if (!status.ok()) return status.status();
   container::Pod running = container::ConvertPodStatusToRunningPod(manager_->Type(), *status);
-  absl::Status killed = manager_->KillPod(update.pod.has_value() ? &*update.pod : nullptr, running,
-                                          update.grace_period_override);
+  absl::Status killed = manager_->KillPod(update.pod.get(), running, update.grace_period_override);
   if (!killed.ok()) return killed;
   probes_->RemovePod(uid);
   log::Info("pod killed", {{"pod", update.FullName()}, {"uid", uid}});

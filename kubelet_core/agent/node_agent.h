@@ -26,7 +26,9 @@
 //   it reads the PLEG's cache) and retries after errors (`error_backoff`, the kubelet's 10 s);
 // - housekeeping every `housekeeping_period` (2 s, the kubelet's): running pods the agent does
 //   not want (left by a previous run) are killed, once the pod source delivered its first
-//   snapshot; the running pods and containers gauges are refreshed;
+//   snapshot; the running pods and containers gauges are refreshed. Both read the PLEG's pod
+//   cache (every pod's status as of the last relist or CRI event) rather than listing the
+//   runtime again;
 // - the runtime's Status every `runtime_status_period` (5 s, the kubelet's): while RuntimeReady is
 //   false nothing is synced (the kubelet skips its sync loop) and the node is not ready; while only
 //   NetworkReady is false, host-network pods still run and the others wait with the pod status
@@ -61,7 +63,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/agent/pod_workers.h"
@@ -84,6 +85,7 @@
 #include "runtime/metrics/registry.h"
 #include "runtime/runtime_service.h"
 #include "runtime/util/clock.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -113,8 +115,8 @@ class NodeAgent final : private container::PodStateProvider {
     images::ImagePullManager::Options image_pull;
     images::ImageGcManager::Options image_gc;
     container::GCPolicy container_gc;
-    // Pool size of the pod workers (see PodWorkers::Options).
-    int pod_workers = 4;
+    // Pool size of the pod workers (see PodWorkers::Options for the default).
+    int pod_workers = PodWorkers::kDefaultWorkers;
     int max_concurrent_probes = 4;
 
     absl::Duration tick_period = absl::Seconds(1);
@@ -185,13 +187,21 @@ class NodeAgent final : private container::PodStateProvider {
   // keyed by uid: new uids are started, changed specs synced, missing uids killed. The first call
   // marks the source ready: from then on, running pods the agent does not want are killed (the
   // first snapshot kills them before any new pod starts, so a replaced pod never runs next to its
-  // successor). Any thread, e.g. StaticPodSource's callback.
+  // successor). Any thread, e.g. StaticPodSource's callback. The specs are shared, not copied:
+  // the agent, its pod workers and the probes hold the same objects.
+  void SetPods(const std::vector<corev1::PodPtr>& pods);
+  // The same with pods given by value (each is copied once into a shared spec).
   void SetPods(const std::vector<corev1::Pod>& pods);
 
-  // Every desired pod with its latest status, ordered by namespace/name.
+  // Every desired pod with its latest status, ordered by namespace/name (a copy of each).
   std::vector<corev1::Pod> Pods() const;
   // The latest status of one pod, nullopt when the agent does not have it.
   std::optional<corev1::Pod> GetPod(absl::string_view uid) const;
+  // Every desired pod's shared spec, ordered by namespace/name, without copying any; with
+  // GetPodStatus, what a reader of a thousand pods uses to take one at a time.
+  std::vector<corev1::PodPtr> PodSpecs() const;
+  // The latest API status of one pod, nullopt when the agent does not have it.
+  std::optional<corev1::PodStatus> GetPodStatus(absl::string_view uid) const;
 
   // The /healthz checks: sync loop, PLEG, runtime. All OK means healthy.
   std::vector<HealthCheck> HealthChecks() const;
@@ -239,7 +249,7 @@ class NodeAgent final : private container::PodStateProvider {
   void SyncPodByUid(const std::string& uid);
 
   // --- Pod work (on pod worker threads) ---
-  absl::Status SyncPod(const corev1::Pod& pod);
+  absl::Status SyncPod(const corev1::PodPtr& desired);
   absl::Status KillPod(const PodUpdate& update);
   // The pod's status newer than `after` from the cache, or from the runtime.
   absl::StatusOr<container::PodStatus> ReadPodStatus(const corev1::Pod& pod, absl::Time after);
@@ -275,9 +285,15 @@ class NodeAgent final : private container::PodStateProvider {
   runtime::metrics::Gauge* desired_pods_gauge_ = nullptr;
   runtime::metrics::Gauge* node_ready_gauge_ = nullptr;
 
+  // A pod the agent runs: its shared spec and its latest API status.
+  struct DesiredPod {
+    corev1::PodPtr spec;
+    corev1::PodStatus status;
+  };
+
   mutable krl::Mutex mu_;
-  // Desired pods by uid, with the latest API status in `status`.
-  std::map<std::string, corev1::Pod> pods_ ABSL_GUARDED_BY(mu_);
+  // Desired pods by uid.
+  std::map<std::string, DesiredPod> pods_ ABSL_GUARDED_BY(mu_);
   // When each pod's last sync ended (GetNewerThan's bound).
   std::map<std::string, absl::Time> last_sync_end_ ABSL_GUARDED_BY(mu_);
   bool sources_ready_ ABSL_GUARDED_BY(mu_) = false;

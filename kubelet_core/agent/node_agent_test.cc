@@ -170,7 +170,7 @@ TEST_CASE("a pod removed from the source is killed and leaves the status list") 
   env.Steps(2);
   REQUIRE(env.Running("uid-web"));
 
-  agent.SetPods({});
+  agent.SetPods(std::vector<corev1::PodPtr>());
   env.Settle();
   CHECK(agent.Pods().empty());
   container::PodStatus runtime = env.RuntimeStatus(pod);

@@ -14,18 +14,26 @@ absl::string_view UpdateTypeName(UpdateType type) {
   return type == UpdateType::kKill ? "kill" : "sync";
 }
 
-PodUpdate PodUpdate::Sync(corev1::Pod pod) {
+PodUpdate PodUpdate::Sync(corev1::PodPtr pod) {
   PodUpdate update;
   update.type = UpdateType::kSync;
   update.pod = std::move(pod);
   return update;
 }
 
-PodUpdate PodUpdate::Kill(corev1::Pod pod) {
+PodUpdate PodUpdate::Kill(corev1::PodPtr pod) {
   PodUpdate update;
   update.type = UpdateType::kKill;
   update.pod = std::move(pod);
   return update;
+}
+
+PodUpdate PodUpdate::Sync(corev1::Pod pod) {
+  return Sync(std::make_shared<const corev1::Pod>(std::move(pod)));
+}
+
+PodUpdate PodUpdate::Kill(corev1::Pod pod) {
+  return Kill(std::make_shared<const corev1::Pod>(std::move(pod)));
 }
 
 PodUpdate PodUpdate::KillOrphan(container::Pod running_pod) {
@@ -36,13 +44,13 @@ PodUpdate PodUpdate::KillOrphan(container::Pod running_pod) {
 }
 
 std::string PodUpdate::Uid() const {
-  if (pod.has_value()) return pod->metadata.uid;
+  if (pod != nullptr) return pod->metadata.uid;
   if (running_pod.has_value()) return running_pod->id;
   return "";
 }
 
 std::string PodUpdate::FullName() const {
-  if (pod.has_value()) return absl::StrCat(pod->metadata.namespace_, "/", pod->metadata.name);
+  if (pod != nullptr) return absl::StrCat(pod->metadata.namespace_, "/", pod->metadata.name);
   if (running_pod.has_value()) {
     return absl::StrCat(running_pod->namespace_, "/", running_pod->name);
   }
@@ -104,7 +112,7 @@ void PodWorkers::UpdatePodLocked(PodUpdate update) {
       worker.after_termination = std::move(update);
       return;
     }
-    worker.last_pod = *update.pod;
+    worker.last_pod = update.pod;
     worker.pending = std::move(update);
     worker.waiting_for_name = !ClaimNameLocked(worker);
   }
@@ -129,8 +137,8 @@ void PodWorkers::EnqueueDueWork() {
     worker.next_due = absl::InfiniteFuture();
     if (worker.terminating) {
       if (worker.last_kill.has_value()) worker.pending = *worker.last_kill;
-    } else if (worker.last_pod.has_value()) {
-      worker.pending = PodUpdate::Sync(*worker.last_pod);
+    } else if (worker.last_pod != nullptr) {
+      worker.pending = PodUpdate::Sync(worker.last_pod);
     }
     MaybeQueueLocked(worker);
   }

@@ -9,8 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/util/mutex.h"
 #include "runtime/metrics/registry.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 
 namespace krl {
@@ -41,9 +41,8 @@ class RecordingHandler : public PodWorkHandler {
   absl::Status HandlePodWork(const PodUpdate& update) override {
     const std::string uid = update.Uid();
     krl::MutexLock lock(&mu_);
-    calls_.push_back(
-        {uid, update.type,
-         update.pod.has_value() ? update.pod->metadata.annotations.at("version") : ""});
+    calls_.push_back({uid, update.type,
+                      update.pod != nullptr ? update.pod->metadata.annotations.at("version") : ""});
     ++started_;
     if (++running_[uid] > 1) overlapped_ = true;
     ++running_total_;

@@ -2,10 +2,14 @@
 
 #include <httplib.h>
 
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "api/core/v1/json_encoder.h"
 #include "runtime/metrics/exposition.h"
@@ -16,9 +20,11 @@ namespace kubelet_core {
 namespace agent {
 namespace {
 
-void Reply(const StatusServer::Response& response, httplib::Response& res) {
+void Reply(StatusServer::Response response, httplib::Response& res) {
   res.status = response.status;
-  res.set_content(response.body, response.content_type.c_str());
+  // set_content copies the body; a /pods of a thousand pods is megabytes: move it in instead.
+  res.set_content("", 0, response.content_type);
+  res.body = std::move(response.body);
 }
 
 }  // namespace
@@ -64,8 +70,33 @@ StatusServer::Response StatusServer::Healthz(const NodeAgent& agent, bool verbos
 StatusServer::Response StatusServer::PodList(const NodeAgent& agent) {
   Response response;
   response.content_type = "application/json";
-  response.body = corev1::PodListToJson(agent.Pods(), corev1::JsonStyle::kIndented);
-  response.body.push_back('\n');
+  // PodListToJson's indented output, built one pod at a time: converting a thousand pods at once
+  // held them all, and their JSON trees, in memory together (tens of MB for one request).
+  std::string& body = response.body;
+  body = "{\n \"apiVersion\": \"v1\",\n \"items\": [";
+  bool first = true;
+  const std::vector<corev1::PodPtr> specs = agent.PodSpecs();
+  for (const corev1::PodPtr& spec : specs) {
+    std::optional<corev1::PodStatus> status = agent.GetPodStatus(spec->metadata.uid);
+    if (!status.has_value()) continue;  // removed meanwhile
+    corev1::Pod pod = *spec;
+    pod.status = *std::move(status);
+    const std::string json = corev1::PodToJson(pod, corev1::JsonStyle::kIndented);
+    // Room for the whole list at the size of the first pod, rather than doubling as it grows.
+    if (first) body.reserve(body.size() + (json.size() + json.size() / 8) * specs.size() + 64);
+    body.append(first ? "\n" : ",\n");
+    first = false;
+    // Nested two levels deeper: each line gets two more spaces.
+    absl::string_view rest = absl::StripTrailingAsciiWhitespace(json);
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      body.append("  ");
+      body.append(rest.data(), end == absl::string_view::npos ? rest.size() : end + 1);
+      rest.remove_prefix(end == absl::string_view::npos ? rest.size() : end + 1);
+    }
+  }
+  body.append(first ? "]" : "\n ]");
+  body.append(",\n \"kind\": \"PodList\"\n}\n\n");
   return response;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "api/core/v1/json_encoder.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/agent/node_agent.h"
 #include "runtime/metrics/registry.h"
@@ -103,6 +104,26 @@ TEST_CASE("the status endpoints answer health, pods and metrics on loopback") {
   REQUIRE(missing);
   CHECK(missing->status == 404);
   server.Stop();
+}
+
+TEST_CASE("/pods, built one pod at a time, is exactly the indented PodList of every pod") {
+  Fixture f;
+  auto expected = [&] {
+    return corev1::PodListToJson(f.agent->Pods(), corev1::JsonStyle::kIndented) + "\n";
+  };
+  CHECK(StatusServer::PodList(*f.agent).body == expected());
+
+  corev1::Pod db = MakePod();
+  db.metadata.name = "db";
+  db.metadata.uid = "uid-db";
+  f.agent->SetPods({MakePod(), db});
+  REQUIRE(f.agent->WaitForWorkersIdle());
+  REQUIRE(f.agent->Pods().size() == 2);
+  CHECK(StatusServer::PodList(*f.agent).body == expected());
+
+  f.agent->SetPods(std::vector<corev1::PodPtr>());
+  REQUIRE(f.agent->Pods().empty());
+  CHECK(StatusServer::PodList(*f.agent).body == expected());
 }
 
 TEST_CASE("the status endpoints are read-only: other methods answer 405") {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -92,6 +93,16 @@ std::string PodKey(const corev1::Pod& pod) {
   return absl::StrCat(pod.metadata.namespace_, "/", pod.metadata.name);
 }
 
+// Whether two snapshots hold equal pods in the same order; an unchanged pod is the same object,
+// so the deep comparison only runs for pods that were decoded again.
+bool SameSnapshot(const std::vector<corev1::PodPtr>& a, const std::vector<corev1::PodPtr>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && *a[i] != *b[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 StaticPodSource::StaticPodSource(Options options, Clock& clock, SnapshotCallback on_snapshot)
@@ -155,7 +166,7 @@ bool StaticPodSource::Rescan() {
 
 bool StaticPodSource::PollOnce(absl::Duration max_wait) { return PollOnceInternal(max_wait); }
 
-std::vector<corev1::Pod> StaticPodSource::Pods() const {
+std::vector<corev1::PodPtr> StaticPodSource::Pods() const {
   krl::MutexLock lock(&mu_);
   return pods_;
 }
@@ -284,16 +295,20 @@ void StaticPodSource::ReadFileLocked(const std::string& path, FileState* state) 
                   {"kept_pods", state->ever_good ? state->pods.size() : 0}});
     }
     state->read_ok = false;
-    state->content.clear();
+    state->content_size = 0;
+    state->content_hash = 0;
     state->error = content.status();
     return;
   }
-  if (state->read_ok && *content == state->content) return;  // unchanged: nothing new to say
-  state->content = std::move(*content);
+  const size_t hash = absl::Hash<std::string>()(*content);
+  if (state->read_ok && content->size() == state->content_size && hash == state->content_hash) {
+    return;  // unchanged: nothing new to say
+  }
+  state->content_size = content->size();
+  state->content_hash = hash;
   state->read_ok = true;
 
-  absl::StatusOr<std::vector<corev1::Pod>> decoded =
-      corev1::DecodePodManifests(state->content, path);
+  absl::StatusOr<std::vector<corev1::Pod>> decoded = corev1::DecodePodManifests(*content, path);
   absl::Status error = decoded.status();
   if (decoded.ok()) {
     for (corev1::Pod& pod : *decoded) {
@@ -308,7 +323,11 @@ void StaticPodSource::ReadFileLocked(const std::string& path, FileState* state) 
     }
   }
   if (error.ok()) {
-    state->pods = std::move(*decoded);
+    state->pods.clear();
+    state->pods.reserve(decoded->size());
+    for (corev1::Pod& pod : *decoded) {
+      state->pods.push_back(std::make_shared<const corev1::Pod>(std::move(pod)));
+    }
     state->ever_good = true;
     state->error = absl::OkStatus();
     log::Info("pod manifest read", {{"file", path}, {"pods", state->pods.size()}});
@@ -426,7 +445,7 @@ bool StaticPodSource::ScanLocked() {
   for (const auto& [path, state] : files_) {
     if (!state.error.ok()) add_problem(path, state.error.code(), state.error.message());
     if (!state.ever_good) continue;
-    for (const corev1::Pod& pod : state.pods) claims[PodKey(pod)].push_back(path);
+    for (const corev1::PodPtr& pod : state.pods) claims[PodKey(*pod)].push_back(path);
   }
   std::map<std::string, std::string> owners;
   for (const auto& [key, paths] : claims) {
@@ -439,13 +458,13 @@ bool StaticPodSource::ScanLocked() {
     }
   }
 
-  std::vector<corev1::Pod> snapshot;
+  std::vector<corev1::PodPtr> snapshot;
   std::map<std::string, std::string> seen;
   const std::string now_text = FormatSeenTime(clock_.Now());
-  for (const auto& [path, state] : files_) {
+  for (auto& [path, state] : files_) {
     if (!state.ever_good) continue;
-    for (const corev1::Pod& pod : state.pods) {
-      const std::string key = PodKey(pod);
+    for (corev1::PodPtr& pod : state.pods) {
+      const std::string key = PodKey(*pod);
       const std::string& owner = owners[key];
       if (owner != path) {
         report_once(path, absl::StatusCode::kAlreadyExists,
@@ -454,12 +473,17 @@ bool StaticPodSource::ScanLocked() {
                     false);
         continue;
       }
-      corev1::Pod out = pod;
-      auto known = seen_.find(out.metadata.uid);
+      auto known = seen_.find(pod->metadata.uid);
       const std::string& seen_text = known != seen_.end() ? known->second : now_text;
-      out.metadata.annotations[std::string(kConfigSeenAnnotation)] = seen_text;
-      seen[out.metadata.uid] = seen_text;
-      snapshot.push_back(std::move(out));
+      auto annotation = pod->metadata.annotations.find(std::string(kConfigSeenAnnotation));
+      if (annotation == pod->metadata.annotations.end() || annotation->second != seen_text) {
+        // First publication (or a new seen time): the file keeps the published version.
+        auto published = std::make_shared<corev1::Pod>(*pod);
+        published->metadata.annotations[std::string(kConfigSeenAnnotation)] = seen_text;
+        pod = std::move(published);
+      }
+      seen[pod->metadata.uid] = seen_text;
+      snapshot.push_back(pod);
     }
   }
   seen_ = std::move(seen);
@@ -471,7 +495,7 @@ bool StaticPodSource::ScanLocked() {
   {
     krl::MutexLock lock(&mu_);
     publish_errors();
-    changed = first || snapshot != pods_;
+    changed = first || !SameSnapshot(snapshot, pods_);
     if (changed) pods_ = snapshot;
   }
   if (!changed) return false;

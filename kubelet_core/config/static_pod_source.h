@@ -1,7 +1,7 @@
 // StaticPodSource: the pods of a folder of manifest files, as the kubelet's static pods.
 //
 //   StaticPodSource source({"/etc/krl/pods", "node-1"}, RealClock::Get(),
-//                          [&](const std::vector<corev1::Pod>& pods) { agent.SetPods(pods); });
+//                          [&](const std::vector<corev1::PodPtr>& pods) { agent.SetPods(pods); });
 //   if (absl::Status started = source.Start(); !started.ok()) return started;
 //
 // What it reads: every regular file (or symlink to one) directly in the folder whose name does not
@@ -13,7 +13,9 @@
 //
 // What it emits: full snapshots, the kubelet's SET operation: every pod of the folder, ordered by
 // file name then position in the file. The first scan always emits (possibly an empty snapshot, so
-// the agent knows the source was read); later scans emit only when the snapshot changed.
+// the agent knows the source was read); later scans emit only when the snapshot changed. Pods are
+// shared and immutable (corev1::PodPtr): the source keeps one copy of each, and a pod that did
+// not change is the same object in every snapshot, so a receiver can keep it without copying.
 //
 // When it scans: Start() scans once, then an inotify watch on the folder (file closed after
 // writing, moved in or out, created, deleted, attributes changed) triggers a full re-scan, and a
@@ -60,10 +62,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "runtime/util/clock.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -83,7 +85,7 @@ class StaticPodSource {
     bool watch_thread = true;
   };
 
-  using SnapshotCallback = std::function<void(const std::vector<corev1::Pod>& pods)>;
+  using SnapshotCallback = std::function<void(const std::vector<corev1::PodPtr>& pods)>;
 
   // Nothing is read before Start(). `clock` must outlive this.
   StaticPodSource(Options options, Clock& clock, SnapshotCallback on_snapshot);
@@ -113,7 +115,7 @@ class StaticPodSource {
   bool PollOnce(absl::Duration max_wait = absl::ZeroDuration());
 
   // The last snapshot emitted.
-  std::vector<corev1::Pod> Pods() const;
+  std::vector<corev1::PodPtr> Pods() const;
 
   // The current problems: file path (or the folder path) -> error. Empty when all is well.
   std::map<std::string, absl::Status> Errors() const;
@@ -128,11 +130,16 @@ class StaticPodSource {
  private:
   // What the last read of one file gave.
   struct FileState {
-    std::string content;
-    bool read_ok = false;           // content holds the file's last read
-    absl::Status error;             // of that content (decode, validation or read error)
-    bool ever_good = false;         // `pods` holds a good version
-    std::vector<corev1::Pod> pods;  // defaulted pods of the last good content
+    // A fingerprint of the file's last read (size and hash), not the text: it only tells whether
+    // the file changed, and a node's thousand manifests need not stay in memory.
+    size_t content_size = 0;
+    size_t content_hash = 0;
+    bool read_ok = false;    // content_size and content_hash describe the file's last read
+    absl::Status error;      // of that content (decode, validation or read error)
+    bool ever_good = false;  // `pods` holds a good version
+    // Defaulted pods of the last good content; once published, the published pod (with its
+    // config.seen annotation), so the file and the snapshot share one copy.
+    std::vector<corev1::PodPtr> pods;
   };
 
   // One scan of the folder; emits when the snapshot changed (or on the first scan).
@@ -171,7 +178,7 @@ class StaticPodSource {
   bool started_ ABSL_GUARDED_BY(scan_mu_) = false;
 
   mutable krl::Mutex mu_;
-  std::vector<corev1::Pod> pods_ ABSL_GUARDED_BY(mu_);
+  std::vector<corev1::PodPtr> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Status> errors_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -13,9 +13,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/util/mutex.h"
 #include "kubelet_core/config/static_pod.h"
 #include "runtime/util/log.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 
 namespace krl {
@@ -56,11 +56,18 @@ std::string PodYaml(absl::string_view name, absl::string_view image = "nginx:1.2
                       "\nspec:\n  containers:\n  - name: app\n    image: ", image, "\n");
 }
 
+// The source's last snapshot, as values.
+std::vector<corev1::Pod> PodsOf(const StaticPodSource& source) {
+  std::vector<corev1::Pod> pods;
+  for (const corev1::PodPtr& pod : source.Pods()) pods.push_back(*pod);
+  return pods;
+}
+
 // Records every snapshot the source emits.
 class Recorder {
  public:
   StaticPodSource::SnapshotCallback Callback() {
-    return [this](const std::vector<corev1::Pod>& pods) {
+    return [this](const std::vector<corev1::PodPtr>& pods) {
       krl::MutexLock lock(&mu_);
       snapshots_.push_back(pods);
     };
@@ -69,17 +76,21 @@ class Recorder {
     krl::MutexLock lock(&mu_);
     return snapshots_.size();
   }
+  std::vector<corev1::PodPtr> Last() const {
+    krl::MutexLock lock(&mu_);
+    return snapshots_.empty() ? std::vector<corev1::PodPtr>() : snapshots_.back();
+  }
   std::vector<std::string> LastNames() const {
     krl::MutexLock lock(&mu_);
     std::vector<std::string> names;
     if (snapshots_.empty()) return names;
-    for (const corev1::Pod& pod : snapshots_.back()) names.push_back(pod.metadata.name);
+    for (const corev1::PodPtr& pod : snapshots_.back()) names.push_back(pod->metadata.name);
     return names;
   }
 
  private:
   mutable krl::Mutex mu_;
-  std::vector<std::vector<corev1::Pod>> snapshots_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<corev1::PodPtr>> snapshots_ ABSL_GUARDED_BY(mu_);
 };
 
 StaticPodSource::Options ManualOptions(const std::string& dir, const std::string& node = "node-1") {
@@ -112,7 +123,7 @@ TEST_CASE("the first scan emits every pod of the folder with the static pod defa
   CHECK(source.generation() == 1);
   // Ordered by file name: router.json before web.yaml.
   CHECK(recorder.LastNames() == std::vector<std::string>{"router-node-1", "web-node-1"});
-  const std::vector<corev1::Pod> pods = source.Pods();
+  const std::vector<corev1::Pod> pods = PodsOf(source);
   REQUIRE(pods.size() == 2);
   CHECK(pods[0].metadata.namespace_ == "edge");
   CHECK(pods[1].metadata.namespace_ == "default");
@@ -132,7 +143,7 @@ TEST_CASE("an empty folder still emits one empty snapshot so the agent knows it 
   StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
   REQUIRE(source.Start().ok());
   CHECK(recorder.count() == 1);
-  CHECK(source.Pods().empty());
+  CHECK(PodsOf(source).empty());
   CHECK_FALSE(source.Rescan());
   CHECK(recorder.count() == 1);
 }
@@ -185,14 +196,38 @@ TEST_CASE("the uid is stable for the same content and node and differs for anoth
   REQUIRE(first.Start().ok());
   REQUIRE(again.Start().ok());
   REQUIRE(other.Start().ok());
-  const std::string uid = first.Pods().at(0).metadata.uid;
-  CHECK(again.Pods().at(0).metadata.uid == uid);
-  CHECK(other.Pods().at(0).metadata.uid != uid);
-  CHECK(other.Pods().at(0).metadata.name == "web-node-2");
+  const std::string uid = PodsOf(first).at(0).metadata.uid;
+  CHECK(PodsOf(again).at(0).metadata.uid == uid);
+  CHECK(PodsOf(other).at(0).metadata.uid != uid);
+  CHECK(PodsOf(other).at(0).metadata.name == "web-node-2");
   // Rewriting the same content keeps the uid (a restarted agent adopts its pods).
   WriteFile(dir.Path("web.yaml"), PodYaml("web"));
   CHECK_FALSE(first.Rescan());
-  CHECK(first.Pods().at(0).metadata.uid == uid);
+  CHECK(PodsOf(first).at(0).metadata.uid == uid);
+}
+
+TEST_CASE("a pod that did not change is the same shared object in every snapshot") {
+  TempDir dir;
+  WriteFile(dir.Path("web.yaml"), PodYaml("web"));
+  testing::FakeClock clock;
+  Recorder recorder;
+  StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
+  REQUIRE(source.Start().ok());
+  const corev1::PodPtr web = recorder.Last().at(0);
+  CHECK(source.Pods().at(0) == web);
+
+  clock.Advance(absl::Seconds(5));
+  WriteFile(dir.Path("db.yaml"), PodYaml("db"));
+  REQUIRE(source.Rescan());
+  REQUIRE(recorder.Last().size() == 2);
+  CHECK(recorder.Last()[1] == web);  // not copied again
+  CHECK(recorder.Last()[1]->metadata.annotations.at("kubernetes.io/config.seen") ==
+        "2026-01-01T00:00:00Z");
+
+  // Rewriting a manifest with the same content decodes nothing new and emits nothing.
+  WriteFile(dir.Path("web.yaml"), PodYaml("web"));
+  CHECK_FALSE(source.Rescan());
+  CHECK(source.Pods().at(1) == web);
 }
 
 TEST_CASE("adding, editing and removing manifests each emit a new snapshot on rescan") {
@@ -202,7 +237,7 @@ TEST_CASE("adding, editing and removing manifests each emit a new snapshot on re
   Recorder recorder;
   StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
   REQUIRE(source.Start().ok());
-  const std::string old_uid = source.Pods().at(0).metadata.uid;
+  const std::string old_uid = PodsOf(source).at(0).metadata.uid;
 
   CHECK_FALSE(source.Rescan());  // nothing changed: nothing emitted
   CHECK(recorder.count() == 1);
@@ -212,15 +247,15 @@ TEST_CASE("adding, editing and removing manifests each emit a new snapshot on re
   CHECK(source.Rescan());
   CHECK(recorder.LastNames() == std::vector<std::string>{"db-node-1", "web-node-1"});
   // The pod already running keeps its first-seen time; the new one gets the current time.
-  CHECK(source.Pods()[0].metadata.annotations.at("kubernetes.io/config.seen") ==
+  CHECK(PodsOf(source)[0].metadata.annotations.at("kubernetes.io/config.seen") ==
         "2026-01-01T00:00:05Z");
-  CHECK(source.Pods()[1].metadata.annotations.at("kubernetes.io/config.seen") ==
+  CHECK(PodsOf(source)[1].metadata.annotations.at("kubernetes.io/config.seen") ==
         "2026-01-01T00:00:00Z");
 
   clock.Advance(absl::Seconds(5));
   WriteFile(dir.Path("web.yaml"), PodYaml("web", "nginx:1.26"));
   CHECK(source.Rescan());
-  const corev1::Pod web = source.Pods().at(1);
+  const corev1::Pod web = PodsOf(source).at(1);
   CHECK(web.spec.containers[0].image == "nginx:1.26");
   CHECK(web.metadata.uid != old_uid);  // an edit replaces the pod
   CHECK(web.metadata.annotations.at("kubernetes.io/config.seen") == "2026-01-01T00:00:10Z");
@@ -288,19 +323,19 @@ TEST_CASE("a manifest that turns bad keeps the pods it last defined until fixed 
   Recorder recorder;
   StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
   REQUIRE(source.Start().ok());
-  const std::vector<corev1::Pod> good = source.Pods();
+  const std::vector<corev1::Pod> good = PodsOf(source);
 
   // A validation error (an upper-case name) is reported the same way.
   WriteFile(web, PodYaml("Web"));
   CHECK_FALSE(source.Rescan());
-  CHECK(source.Pods() == good);
+  CHECK(PodsOf(source) == good);
   const std::string message = std::string(source.Errors().at(web).message());
   CHECK(absl::StartsWith(message, absl::StrCat(web, ":4: metadata.name: pod name \"Web\"")));
   CHECK(CountLinesContaining(sink, "the pods it last defined keep running") == 1);
 
   REQUIRE(unlink(web.c_str()) == 0);
   CHECK(source.Rescan());
-  CHECK(source.Pods().empty());
+  CHECK(PodsOf(source).empty());
   CHECK(source.Errors().empty());
 }
 
@@ -314,7 +349,7 @@ TEST_CASE("a pod name defined by two files is rejected in the second, naming bot
   REQUIRE(source.Start().ok());
   // b.yaml's other pod is unaffected.
   CHECK(recorder.LastNames() == std::vector<std::string>{"web-node-1", "db-node-1"});
-  CHECK(source.Pods()[0].spec.containers[0].image == "nginx:1.25");
+  CHECK(PodsOf(source)[0].spec.containers[0].image == "nginx:1.25");
   CHECK(source.Errors().at(dir.Path("b.yaml")).message() ==
         absl::StrCat(dir.Path("b.yaml"), ": pod \"default/web-node-1\" is already defined in ",
                      dir.Path("a.yaml"), "; this one is ignored (pod names must be unique)"));
@@ -327,10 +362,10 @@ TEST_CASE("a running pod keeps its name when a new file that sorts first claims 
   Recorder recorder;
   StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
   REQUIRE(source.Start().ok());
-  const std::vector<corev1::Pod> before = source.Pods();
+  const std::vector<corev1::Pod> before = PodsOf(source);
   WriteFile(dir.Path("a.yaml"), PodYaml("web", "intruder:1"));
   CHECK_FALSE(source.Rescan());
-  CHECK(source.Pods() == before);
+  CHECK(PodsOf(source) == before);
   CHECK(absl::StrContains(source.Errors().at(dir.Path("a.yaml")).message(),
                           absl::StrCat("is already defined in ", dir.Path("b.yaml"))));
 }
@@ -367,7 +402,7 @@ TEST_CASE("the periodic re-scan finds changes inotify could not see, when the cl
   StaticPodSource source(ManualOptions(dir), clock, recorder.Callback());
   REQUIRE(source.Start().ok());
   CHECK(recorder.count() == 1);
-  CHECK(source.Pods().empty());
+  CHECK(PodsOf(source).empty());
   CHECK(source.Errors().at(dir).code() == absl::StatusCode::kNotFound);
 
   REQUIRE(mkdir(dir.c_str(), 0755) == 0);
@@ -401,7 +436,7 @@ TEST_CASE("a folder removed and created again is watched again") {
   // The delete and the folder's removal may arrive in one or two reads.
   REQUIRE(source.PollOnce(absl::Seconds(10)));
   source.PollOnce(absl::Milliseconds(50));
-  CHECK(source.Pods().empty());
+  CHECK(PodsOf(source).empty());
 
   REQUIRE(mkdir(dir.c_str(), 0755) == 0);
   clock.Advance(absl::Seconds(20));
@@ -424,7 +459,7 @@ TEST_CASE("the watch thread delivers changes on the real clock and stops promptl
   WriteFile(dir.Path("web.yaml"), PodYaml("web"));
   REQUIRE(source.WaitForGeneration(2, absl::Seconds(10)));
   CHECK(recorder.LastNames() == std::vector<std::string>{"web-node-1"});
-  CHECK(source.Pods().at(0).metadata.uid.size() == 32);
+  CHECK(PodsOf(source).at(0).metadata.uid.size() == 32);
 
   const absl::Time before = absl::Now();
   source.Stop();
@@ -473,7 +508,7 @@ TEST_CASE("a pod name too long once the node name is added is reported for its f
   testing::FakeClock clock;
   StaticPodSource source(ManualOptions(dir.path()), clock, nullptr);
   REQUIRE(source.Start().ok());
-  CHECK(source.Pods().empty());
+  CHECK(PodsOf(source).empty());
   const std::string message = std::string(source.Errors().at(path).message());
   CHECK(absl::StartsWith(message, absl::StrCat(path, ": pod \"aaaa")));
   CHECK(absl::StrContains(message, "with the node name suffix: metadata.name:"));

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "kubelet_core/container/helpers.h"
+#include "kubelet_core/kuberuntime/limits.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -37,6 +38,10 @@ absl::Status HandlerRunner::Run(absl::string_view container_id, const corev1::Po
     }
     if (response->exit_code() != 0) {
       std::string output = absl::StrCat(response->stdout(), response->stderr());
+      if (output.size() > kMaxHookOutputLength) {
+        output.resize(kMaxHookOutputLength);
+        if (output_truncated_ != nullptr) output_truncated_->Increment();
+      }
       return absl::UnknownError(absl::StrCat(prefix, "command '", command, "' exited with ",
                                              response->exit_code(), ": ", output,
                                              ", message: ", Quote(output)));

@@ -1,7 +1,8 @@
 // HandlerRunner: runs a container's lifecycle hook (postStart, preStop): an exec hook through
 // CRI ExecSync in the container, an httpGet hook as an HTTP(S) GET to the pod (or the hook's
 // host). A hook fails when the command exits non-zero or the request fails or answers outside
-// 200-399, with the kubelet's messages.
+// 200-399, with the kubelet's messages. A failed exec hook's error quotes at most the first
+// kMaxHookOutputLength bytes of its output (the runtime may return up to its message limit).
 //
 //   HandlerRunner runner(runtime_service);
 //   absl::Status hook = runner.Run(container_id, pod, container, *container.lifecycle->pre_stop,
@@ -15,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
+#include "runtime/metrics/counter.h"
 #include "runtime/runtime_service.h"
 
 namespace krl {
@@ -23,8 +25,11 @@ namespace kuberuntime {
 
 class HandlerRunner {
  public:
-  // `runtime` is not owned and must outlive this.
-  explicit HandlerRunner(runtime::RuntimeService& runtime) : runtime_(runtime) {}
+  // `runtime` is not owned and must outlive this; so must `output_truncated` (counts hook
+  // errors whose output was cut; may be null).
+  explicit HandlerRunner(runtime::RuntimeService& runtime,
+                         runtime::metrics::Counter* output_truncated = nullptr)
+      : runtime_(runtime), output_truncated_(output_truncated) {}
 
   // Runs `handler` for the runtime container `container_id`. `pod_ip` is the host of an httpGet
   // hook without one (127.0.0.1 when empty). `timeout` bounds the hook; zero means no bound.
@@ -39,6 +44,7 @@ class HandlerRunner {
                           absl::Duration timeout);
 
   runtime::RuntimeService& runtime_;
+  runtime::metrics::Counter* const output_truncated_;
 };
 
 }  // namespace kuberuntime

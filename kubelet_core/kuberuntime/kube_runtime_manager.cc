@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,8 @@
 #include "kubelet_core/container/helpers.h"
 #include "kubelet_core/kuberuntime/config_generation.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/status_conversion.h"
+#include "runtime/remote/response_validation.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -49,6 +52,59 @@ absl::Status MakeDirs(const std::string& path) {
   return absl::OkStatus();
 }
 
+// Answers of the runtime the manager must not act on. Any RuntimeService may answer (not only the
+// remote client, which checks the same): a sandbox or container that looks absent, not ready or
+// of another pod makes SyncPod create another one next to it, or tear the pod down.
+template <typename Item, typename IsValidState>
+absl::Status CheckListed(absl::string_view rpc,
+                         const google::protobuf::RepeatedPtrField<Item>& items,
+                         const std::string& uid, IsValidState valid_state) {
+  for (const Item& item : items) {
+    if (item.id().empty() || !item.has_metadata()) break;  // named by the check below
+    if (!valid_state(item.state())) {
+      return runtime::remote::InvalidResponse(rpc, item.id(),
+                                              absl::StrCat("unknown state ", item.state()));
+    }
+    // Listed for one pod (a label selector on its uid), every entry must carry that uid.
+    const std::string* item_uid = FindLabel(item.labels(), kPodUIDLabel);
+    if (!uid.empty() && (item_uid == nullptr || *item_uid != uid)) {
+      return runtime::remote::InvalidResponse(
+          rpc, item.id(), absl::StrCat("label ", kPodUIDLabel, " does not match the selector"));
+    }
+  }
+  if constexpr (std::is_same_v<Item, cri::PodSandbox>) {
+    return runtime::remote::ValidatePodSandboxes(rpc, items);
+  } else {
+    return runtime::remote::ValidateContainers(rpc, items);
+  }
+}
+
+absl::Status CheckStatus(const cri::PodSandboxStatusResponse& response, absl::string_view id) {
+  if (absl::Status valid = runtime::remote::ValidatePodSandboxStatus(response, id); !valid.ok()) {
+    return valid;
+  }
+  if (cri::PodSandboxState_IsValid(response.status().state())) return absl::OkStatus();
+  return runtime::remote::InvalidResponse(
+      "PodSandboxStatus", id, absl::StrCat("unknown status.state ", response.status().state()));
+}
+
+absl::Status CheckStatus(const cri::ContainerStatusResponse& response, absl::string_view id) {
+  if (absl::Status valid = runtime::remote::ValidateContainerStatus(response, id); !valid.ok()) {
+    return valid;
+  }
+  if (!cri::ContainerState_IsValid(response.status().state())) {
+    return runtime::remote::InvalidResponse(
+        "ContainerStatus", id, absl::StrCat("unknown status.state ", response.status().state()));
+  }
+  // Without the spec hash it was created with, a healthy container reads as changed and would be
+  // killed on every sync.
+  if (FindLabel(response.status().annotations(), kContainerHashLabel) == nullptr) {
+    return runtime::remote::InvalidResponse(
+        "ContainerStatus", id, absl::StrCat("annotation ", kContainerHashLabel, " is missing"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KubeRuntimeManager>> KubeRuntimeManager::Create(
@@ -78,7 +134,10 @@ KubeRuntimeManager::KubeRuntimeManager(runtime::RuntimeService& runtime,
       clock_(clock),
       options_(std::move(options)),
       runtime_name_(std::move(runtime_name)),
-      hooks_(runtime),
+      own_registry_(options_.registry == nullptr ? std::make_unique<runtime::metrics::Registry>()
+                                                 : nullptr),
+      metrics_(options_.registry != nullptr ? *options_.registry : *own_registry_),
+      hooks_(runtime, &metrics_.hook_output_truncated),
       backoff_(clock, options_.crash_loop_backoff_initial, options_.crash_loop_backoff_max) {}
 
 absl::StatusOr<std::vector<container::RuntimeCondition>> KubeRuntimeManager::Status() {
@@ -288,7 +347,12 @@ absl::StatusOr<std::string> KubeRuntimeManager::CreatePodSandbox(const corev1::P
 
 corev1::PodStatus KubeRuntimeManager::GenerateAPIPodStatus(const corev1::Pod& pod,
                                                            const container::PodStatus& status) {
-  return container::GenerateAPIPodStatus(pod, status, &reasons_, options_.probes, clock_.Now());
+  corev1::PodStatus api =
+      container::GenerateAPIPodStatus(pod, status, &reasons_, options_.probes, clock_.Now());
+  if (int cut = TruncatePodTerminationMessages(pod, &api); cut > 0) {
+    metrics_.TerminationMessageTruncated(KubeRuntimeMetrics::kPodLimit, cut);
+  }
+  return api;
 }
 
 absl::StatusOr<std::vector<cri::PodSandbox>> KubeRuntimeManager::ListKubeletSandboxes(
@@ -300,6 +364,11 @@ absl::StatusOr<std::vector<cri::PodSandbox>> KubeRuntimeManager::ListKubeletSand
   }
   absl::StatusOr<cri::ListPodSandboxResponse> response = runtime_.ListPodSandbox(request);
   if (!response.ok()) return response.status();
+  if (absl::Status valid =
+          CheckListed("ListPodSandbox", response->items(), uid, &cri::PodSandboxState_IsValid);
+      !valid.ok()) {
+    return valid;
+  }
   std::vector<cri::PodSandbox> sandboxes;
   sandboxes.reserve(response->items_size());
   // Moved, not copied, out of the response: a relist lists every sandbox each second.
@@ -320,6 +389,11 @@ absl::StatusOr<std::vector<cri::Container>> KubeRuntimeManager::ListKubeletConta
   }
   absl::StatusOr<cri::ListContainersResponse> response = runtime_.ListContainers(request);
   if (!response.ok()) return response.status();
+  if (absl::Status valid =
+          CheckListed("ListContainers", response->containers(), uid, &cri::ContainerState_IsValid);
+      !valid.ok()) {
+    return valid;
+  }
   std::vector<cri::Container> containers;
   containers.reserve(response->containers_size());
   for (cri::Container& c : *response->mutable_containers()) {
@@ -442,12 +516,12 @@ absl::StatusOr<container::PodStatus> KubeRuntimeManager::GetPodStatus(
     // Removed between the list and now: as if it had not been listed.
     if (absl::IsNotFound(response.status())) continue;
     if (!response.ok()) return response.status();
-    const cri::PodSandboxStatus& s = response->status();
-    // The IPs of the newest sandbox only, when it is ready.
-    if (status.sandbox_statuses.empty() && s.state() == cri::SANDBOX_READY) {
-      if (!s.network().ip().empty()) status.ips.push_back(s.network().ip());
-      for (const cri::PodIP& ip : s.network().additional_ips()) status.ips.push_back(ip.ip());
+    if (absl::Status valid = CheckStatus(*response, request.pod_sandbox_id()); !valid.ok()) {
+      return valid;
     }
+    const cri::PodSandboxStatus& s = response->status();
+    // The IPs of the newest sandbox only (when it is ready).
+    if (status.sandbox_statuses.empty()) status.ips = PodIPsFromSandbox(s);
     status.sandbox_statuses.push_back(s);
   }
 
@@ -460,14 +534,10 @@ absl::StatusOr<container::PodStatus> KubeRuntimeManager::GetPodStatus(
     absl::StatusOr<cri::ContainerStatusResponse> response = runtime_.ContainerStatus(request);
     if (absl::IsNotFound(response.status())) continue;
     if (!response.ok()) return response.status();
+    if (absl::Status valid = CheckStatus(*response, c.id()); !valid.ok()) return valid;
     status.container_statuses.push_back(ToContainerStatus(response->status()));
   }
-  std::stable_sort(status.container_statuses.begin(), status.container_statuses.end(),
-                   [](const container::ContainerStatus& a, const container::ContainerStatus& b) {
-                     // Same creation time (a coarse clock): the later attempt is the newer.
-                     if (a.created_at != b.created_at) return a.created_at > b.created_at;
-                     return a.restart_count > b.restart_count;
-                   });
+  SortNewestFirst(&status.container_statuses);
   return status;
 }
 

@@ -30,8 +30,10 @@
 #include "kubelet_core/container/image_manager.h"
 #include "kubelet_core/container/reason_cache.h"
 #include "kubelet_core/container/runtime.h"
+#include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/handler_runner.h"
 #include "kubelet_core/kuberuntime/kube_runtime_manager_options.h"
+#include "kubelet_core/kuberuntime/kube_runtime_metrics.h"
 #include "kubelet_core/kuberuntime/pod_actions.h"
 #include "kubelet_core/util/backoff.h"
 #include "runtime/image_service.h"
@@ -78,6 +80,12 @@ class KubeRuntimeManager final : public container::Runtime {
   absl::StatusOr<std::string> GetImageRef(absl::string_view image) override;
   absl::StatusOr<std::vector<container::Image>> ListImages() override;
   absl::Status RemoveImage(absl::string_view image) override;
+
+  // Reads the log of the runtime container `container_id` (its ContainerStatus names the file)
+  // as ReadContainerLogs does, into `write`; counts split and malformed lines in the metrics.
+  absl::StatusOr<LogReadStats> ReadContainerLogs(absl::string_view container_id,
+                                                 const LogReadOptions& options,
+                                                 const LogWriter& write);
 
   // What SyncPod would do for `pod` given `status` (no runtime call).
   PodActions ComputePodActions(const corev1::Pod& pod, const container::PodStatus& status) const;
@@ -151,6 +159,8 @@ class KubeRuntimeManager final : public container::Runtime {
   Clock& clock_;
   const Options options_;
   const std::string runtime_name_;
+  std::unique_ptr<runtime::metrics::Registry> own_registry_;  // when options_.registry is null
+  KubeRuntimeMetrics metrics_;
   HandlerRunner hooks_;
   BackOff backoff_;
   container::ReasonCache reasons_;

@@ -11,6 +11,7 @@
 #include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/kube_runtime_manager.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/status_conversion.h"
 #include "kubelet_core/kuberuntime/termination_ordering.h"
 #include "runtime/util/log.h"
 
@@ -22,27 +23,19 @@ namespace {
 using container::PodSyncResult;
 using container::SyncAction;
 
-container::State ToState(cri::ContainerState state) {
-  switch (state) {
-    case cri::CONTAINER_CREATED:
-      return container::State::kCreated;
-    case cri::CONTAINER_RUNNING:
-      return container::State::kRunning;
-    case cri::CONTAINER_EXITED:
-      return container::State::kExited;
-    default:
-      return container::State::kUnknown;
-  }
-}
-
-// The termination message written to the mounted file, and whether the log should be read
-// instead (FallbackToLogsOnError with an empty or missing file).
+// The termination message written to the mounted file (its last kMaxTerminationMessageLength
+// bytes), and whether the log should be read instead (FallbackToLogsOnError with an empty or
+// missing file).
 std::pair<std::string, bool> GetTerminationMessage(const cri::ContainerStatus& status,
-                                                   const std::string& path, bool fallback) {
+                                                   const std::string& path, bool fallback,
+                                                   const KubeRuntimeMetrics& metrics) {
   if (path.empty()) return {"", fallback};
   for (const cri::Mount& mount : status.mounts()) {
     if (mount.container_path() != path) continue;
-    absl::StatusOr<std::string> data = ReadAtMost(mount.host_path(), kMaxTerminationMessageLength);
+    bool truncated = false;
+    absl::StatusOr<std::string> data =
+        ReadAtMost(mount.host_path(), kMaxTerminationMessageLength, &truncated);
+    if (truncated) metrics.TerminationMessageTruncated(KubeRuntimeMetrics::kFileLimit);
     if (absl::IsNotFound(data.status())) return {"", fallback};
     if (!data.ok()) {
       return {absl::StrCat("Error on reading termination log ", mount.host_path(), ": ",
@@ -58,44 +51,48 @@ std::pair<std::string, bool> GetTerminationMessage(const cri::ContainerStatus& s
 
 container::ContainerStatus KubeRuntimeManager::ToContainerStatus(
     const cri::ContainerStatus& status) const {
-  LabeledContainerInfo labels = GetContainerInfoFromLabels(status.labels());
-  AnnotatedContainerInfo annotations = GetContainerInfoFromAnnotations(status.annotations());
-  container::ContainerStatus cs;
-  cs.id = corev1::ContainerID{runtime_name_, status.id()};
-  cs.name = labels.container_name.empty() ? status.metadata().name() : labels.container_name;
-  cs.image = status.image().user_specified_image().empty() ? status.image().image()
-                                                           : status.image().user_specified_image();
-  cs.image_id = status.image_id().empty() ? status.image_ref() : status.image_id();
-  cs.image_ref = status.image_ref();
-  cs.hash = annotations.hash;
-  cs.restart_count = annotations.restart_count;
-  cs.state = ToState(status.state());
-  cs.created_at = absl::FromUnixNanos(status.created_at());
-  cs.log_path = status.log_path();
-  if (status.state() != cri::CONTAINER_CREATED) {
-    cs.started_at = absl::FromUnixNanos(status.started_at());
+  container::ContainerStatus cs = ContainerStatusFromCri(runtime_name_, status);
+  if (status.state() != cri::CONTAINER_EXITED) return cs;
+  // The one part that reads files, hence not in the pure conversion: the termination message.
+  const std::string* path = FindLabel(status.annotations(), kContainerTerminationMessagePathLabel);
+  corev1::TerminationMessagePolicy policy = corev1::TerminationMessagePolicy::kFile;
+  if (const std::string* p =
+          FindLabel(status.annotations(), kContainerTerminationMessagePolicyLabel)) {
+    corev1::ParseEnum(*p, &policy);
   }
-  if (status.state() == cri::CONTAINER_EXITED) {
-    cs.reason = status.reason();
-    cs.message = status.message();
-    cs.exit_code = status.exit_code();
-    cs.finished_at = absl::FromUnixNanos(status.finished_at());
-    // A container that could not even start has no log to fall back to.
-    const bool fallback = annotations.termination_message_policy ==
-                              corev1::TerminationMessagePolicy::kFallbackToLogsOnError &&
-                          cs.exit_code != 0 && cs.reason != "ContainerCannotRun";
-    auto [message, check_logs] =
-        GetTerminationMessage(status, annotations.termination_message_path, fallback);
-    if (check_logs) {
-      message = ReadLastLogText(status.log_path(), kMaxTerminationMessageLogLines,
-                                kMaxTerminationMessageLogLength);
-    }
-    if (!message.empty()) {
-      if (!cs.message.empty()) cs.message += ": ";
-      cs.message += message;
-    }
+  // A container that could not even start has no log to fall back to.
+  const bool fallback = policy == corev1::TerminationMessagePolicy::kFallbackToLogsOnError &&
+                        cs.exit_code != 0 && cs.reason != "ContainerCannotRun";
+  auto [message, check_logs] =
+      GetTerminationMessage(status, path != nullptr ? *path : std::string(), fallback, metrics_);
+  if (check_logs) {
+    bool truncated = false;
+    message = ReadLastLogText(status.log_path(), kMaxTerminationMessageLogLines,
+                              kMaxTerminationMessageLogLength, &truncated);
+    if (truncated) metrics_.TerminationMessageTruncated(KubeRuntimeMetrics::kLogsLimit);
+  }
+  if (!message.empty()) {
+    if (!cs.message.empty()) cs.message += ": ";
+    cs.message += message;
   }
   return cs;
+}
+
+absl::StatusOr<LogReadStats> KubeRuntimeManager::ReadContainerLogs(absl::string_view container_id,
+                                                                   const LogReadOptions& options,
+                                                                   const LogWriter& write) {
+  cri::ContainerStatusRequest request;
+  request.set_container_id(std::string(container_id));
+  absl::StatusOr<cri::ContainerStatusResponse> status = runtime_.ContainerStatus(request);
+  if (!status.ok()) return status.status();
+  const std::string& path = status->status().log_path();
+  if (path.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("container ", container_id, " has no log path (the runtime reported none)"));
+  }
+  absl::StatusOr<LogReadStats> stats = kuberuntime::ReadContainerLogs(path, options, write);
+  if (stats.ok()) metrics_.RecordLogRead(*stats);
+  return stats;
 }
 
 absl::Status KubeRuntimeManager::VerifyRunAsNonRoot(const corev1::Pod& pod,
@@ -157,6 +154,16 @@ std::optional<KubeRuntimeManager::StartFailure> KubeRuntimeManager::StartContain
   int restart_count = 0;
   if (const container::ContainerStatus* last = status.FindContainerStatusByName(container.name)) {
     restart_count = last->restart_count + 1;
+    // Created but never started (its start failed, or the answer to CreateContainer was lost):
+    // it will never run, and once GC removed the attempts after it, it would read as the
+    // container's newest state (an init container "waiting" in a running pod). Removed now.
+    if (last->state == container::State::kCreated) {
+      if (absl::Status removed = RemoveContainer(last->id.id); !removed.ok()) {
+        log::Warning(
+            "failed to remove a container that never started",
+            {{"container", container.name}, {"containerID", last->id.id}, {"error", removed}});
+      }
+    }
   } else {
     restart_count = CalcRestartCountByLogDir(
         BuildContainerLogsDirectory(options_.pod_logs_root, pod.metadata.namespace_,

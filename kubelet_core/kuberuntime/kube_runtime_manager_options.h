@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "kubelet_core/container/pod_state_provider.h"
 #include "kubelet_core/container/probe_results.h"
+#include "runtime/metrics/registry.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -62,6 +63,9 @@ struct KubeRuntimeManagerOptions {
   // Which pods the agent no longer has, for garbage collection. Null: no pod is ever considered
   // gone, so only the GC policy removes dead containers. Not owned.
   const container::PodStateProvider* pod_state = nullptr;
+  // Where the manager's counters go (what its bounds cut, see limits.h). Null: a private
+  // registry. Not owned.
+  runtime::metrics::Registry* registry = nullptr;
 };
 
 }  // namespace kuberuntime

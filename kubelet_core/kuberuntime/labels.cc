@@ -140,11 +140,7 @@ AnnotatedContainerInfo GetContainerInfoFromAnnotations(const CriLabels& annotati
                     &info.termination_message_policy);
   info.container_type = Get(annotations, kContainerTypeLabel);
   info.hash = GetContainerHashFromAnnotations(annotations);
-  if (std::string count = Get(annotations, kContainerRestartCountLabel); !count.empty()) {
-    if (!absl::SimpleAtoi(count, &info.restart_count)) {
-      log::Warning("malformed container annotation", {{"key", kContainerRestartCountLabel}});
-    }
-  }
+  info.restart_count = GetContainerRestartCountFromAnnotations(annotations);
   if (std::string grace = Get(annotations, kPodTerminationGracePeriodLabel); !grace.empty()) {
     int64_t seconds = 0;
     if (absl::SimpleAtoi(grace, &seconds)) {
@@ -173,8 +169,19 @@ uint64_t GetContainerHashFromAnnotations(const CriLabels& annotations) {
   const std::string* value = FindLabel(annotations, kContainerHashLabel);
   if (value != nullptr && !value->empty() && !absl::SimpleHexAtoi(*value, &hash)) {
     log::Warning("malformed container annotation", {{"key", kContainerHashLabel}});
+    hash = 0;  // SimpleHexAtoi leaves the digits it read before failing
   }
   return hash;
+}
+
+int GetContainerRestartCountFromAnnotations(const CriLabels& annotations) {
+  int count = 0;
+  const std::string* value = FindLabel(annotations, kContainerRestartCountLabel);
+  if (value != nullptr && !value->empty() && !absl::SimpleAtoi(*value, &count)) {
+    log::Warning("malformed container annotation", {{"key", kContainerRestartCountLabel}});
+    count = 0;  // SimpleAtoi leaves a partial or clamped value
+  }
+  return count;
 }
 
 std::string LifecycleHandlerToJson(const corev1::LifecycleHandler& handler) {

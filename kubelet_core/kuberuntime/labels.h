@@ -104,6 +104,8 @@ const std::string* FindLabel(const CriLabels& labels, absl::string_view key);
 // Only the spec hash annotation, read as GetContainerInfoFromAnnotations reads it (0 when
 // missing; a malformed one is logged). Listing pods needs no other annotation.
 uint64_t GetContainerHashFromAnnotations(const CriLabels& annotations);
+// Only the restart count annotation, read as GetContainerInfoFromAnnotations reads it.
+int GetContainerRestartCountFromAnnotations(const CriLabels& annotations);
 
 // The JSON forms stored in the annotations, and back. Exposed for tests.
 std::string LifecycleHandlerToJson(const corev1::LifecycleHandler& handler);

@@ -200,7 +200,11 @@ SandboxChange PodSandboxChanged(const corev1::Pod& pod, const container::PodStat
   }
   const cri::NamespaceMode network =
       pod.spec.host_network ? cri::NamespaceMode::NODE : cri::NamespaceMode::POD;
-  if (latest.linux().namespaces().options().network() != network) {
+  // Only a status that reports the namespace options tells the network mode: read as the default
+  // (POD), a status without them would replace a host-network pod's sandbox on every sync.
+  const bool reports_network_mode = latest.has_linux() && latest.linux().has_namespaces() &&
+                                    latest.linux().namespaces().has_options();
+  if (reports_network_mode && latest.linux().namespaces().options().network() != network) {
     return SandboxChange{true, max_attempt + 1, ""};
   }
   if (!pod.spec.host_network && latest.has_network() && latest.network().ip().empty()) {

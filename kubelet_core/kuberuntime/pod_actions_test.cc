@@ -169,6 +169,17 @@ std::vector<Case> Cases() {
     add(c);
   }
   {
+    // A status that does not report the namespace options says nothing about the mode.
+    corev1::Pod pod = Pod({a});
+    pod.spec.host_network = true;
+    cri::PodSandboxStatus unreported = Sandbox("sb-0", true, 0, true);
+    unreported.clear_linux();
+    Case c{"a status without namespace options keeps a host-network sandbox", pod,
+           Statuses({unreported}, {Status(a, State::kRunning)})};
+    c.sandbox_id = "sb-0";
+    add(c);
+  }
+  {
     Case c{"a pod-network sandbox without an IP is recreated", Pod({a}),
            Statuses({Sandbox("sb-0", true, 0, false, "")}, {Status(a, State::kRunning)})};
     c.kill_pod = c.create_sandbox = true;

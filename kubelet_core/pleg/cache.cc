@@ -131,6 +131,12 @@ std::vector<std::string> Cache::Uids() const {
   return uids;
 }
 
+void Cache::ForEach(
+    const std::function<void(const std::string& uid, const CacheEntry& entry)>& visit) const {
+  krl::MutexLock lock(&mu_);
+  for (const auto& [uid, entry] : entries_) visit(uid, entry);
+}
+
 }  // namespace pleg
 }  // namespace kubelet_core
 }  // namespace krl

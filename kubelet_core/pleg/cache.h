@@ -17,6 +17,7 @@
 #define KRL_KUBELET_CORE_PLEG_CACHE_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "kubelet_core/container/pod_status.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -78,6 +79,10 @@ class Cache {
   size_t size() const;
   // The uids with an entry.
   std::vector<std::string> Uids() const;
+  // Calls `visit` for every entry, under the cache's lock (no copy): `visit` must not call the
+  // cache. Order unspecified.
+  void ForEach(
+      const std::function<void(const std::string& uid, const CacheEntry& entry)>& visit) const;
 
  private:
   struct Waiter;

@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "kubelet_core/kuberuntime/status_conversion.h"
 #include "kubelet_core/pleg/internal/clock_wait.h"
-#include "kubelet_core/pleg/pod_status_from_event.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -213,9 +213,9 @@ void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse
       }
     }
   } else {
-    absl::StatusOr<container::PodStatus> status = options_.convert_event
-                                                      ? options_.convert_event(event)
-                                                      : PodStatusFromEvent(runtime_type_, event);
+    absl::StatusOr<container::PodStatus> status =
+        options_.convert_event ? options_.convert_event(event)
+                               : kuberuntime::PodStatusFromEvent(runtime_type_, event);
     if (!status.ok()) {
       log::Debug("pleg: ignoring a container event", {{"error", status.status()}});
     } else {
@@ -268,13 +268,28 @@ void EventedPLEG::OnEvent(uint64_t generation, const cri::ContainerEventResponse
   for (PodLifecycleEvent& e : events) {
     if (!channel_.TryPush(std::move(e))) ++dropped;
   }
-  if (dropped > 0) {
-    metrics_.discard_events.Increment(dropped);
-    log::Error("pleg: event channel is full, container event discarded",
-               {{"discarded", dropped}, {"capacity", channel_.capacity()}});
+  // Counted before events_processed_ moves, so a waiter for the count sees the metric too.
+  if (dropped > 0) metrics_.discard_events.Increment(dropped);
+  uint64_t unlogged = 0;
+  {
+    krl::MutexLock lock(&mu_);
+    ++events_processed_;
+    if (dropped > 0) {
+      // A burst drops events by the thousand: one log line per interval, with the count.
+      unlogged_discards_ += dropped;
+      const absl::Time now = clock_.Now();
+      if (now >= next_discard_log_) {
+        unlogged = std::exchange(unlogged_discards_, 0);
+        next_discard_log_ = now + kDiscardLogInterval;
+      }
+    }
   }
-  krl::MutexLock lock(&mu_);
-  ++events_processed_;
+  if (unlogged > 0) {
+    log::Error("pleg: event channel is full, container events discarded",
+               {{"discarded", unlogged},
+                {"capacity", channel_.capacity()},
+                {"next_report_after", kDiscardLogInterval}});
+  }
 }
 
 absl::Status EventedPLEG::Healthy() const {

@@ -69,8 +69,13 @@ class EventedPLEG final : public PodLifecycleEventGenerator {
   static constexpr absl::Duration kDefaultSafetyRelistPeriod = absl::Seconds(300);
   static constexpr absl::Duration kDefaultSafetyRelistThreshold = absl::Minutes(10);
   static constexpr absl::Duration kDefaultGlobalCacheUpdatePeriod = absl::Seconds(5);
+  // Events discarded on a full channel are counted in kubelet_pleg_discard_events at once and
+  // logged at most once per interval (the first discard at once), with the count since the last
+  // line.
+  static constexpr absl::Duration kDiscardLogInterval = absl::Seconds(10);
 
-  // Reads the pod status an event carries. Default: PodStatusFromEvent(runtime.Type(), event).
+  // Reads the pod status an event carries. Default: kuberuntime::PodStatusFromEvent
+  // (kubelet_core/kuberuntime/status_conversion.h) with runtime.Type().
   using EventConverter =
       std::function<absl::StatusOr<container::PodStatus>(const cri::ContainerEventResponse&)>;
 
@@ -171,6 +176,8 @@ class EventedPLEG final : public PodLifecycleEventGenerator {
   // sandbox carries no sandbox status (containerd sends none), yet must delete the pod's entry.
   absl::flat_hash_map<std::string, std::string> sandbox_pods_ ABSL_GUARDED_BY(mu_);
   int64_t events_processed_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t unlogged_discards_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_discard_log_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t connects_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

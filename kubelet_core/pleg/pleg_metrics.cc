@@ -25,23 +25,50 @@ PlegMetrics::PlegMetrics(m::Registry& registry)
                                                  "Number of containers currently running.",
                                                  {"container_state"})) {}
 
-void PlegMetrics::RecordRunning(const std::vector<container::Pod>& pods) {
-  int pods_with_ready_sandbox = 0;
-  std::array<int, 4> by_state{};  // indexed by container::State
-  for (const container::Pod& pod : pods) {
-    for (const container::Container& c : pod.containers) ++by_state[static_cast<int>(c.state)];
-    for (const container::Container& s : pod.sandboxes) {
-      if (s.state == container::State::kRunning) {
-        ++pods_with_ready_sandbox;
-        break;
-      }
+void RunningCounts::Add(const container::Pod& pod) {
+  for (const container::Container& c : pod.containers) ++containers[static_cast<int>(c.state)];
+  for (const container::Container& s : pod.sandboxes) {
+    if (s.state == container::State::kRunning) {
+      ++pods_with_ready_sandbox;
+      break;
     }
   }
-  running_pods.Set(pods_with_ready_sandbox);
+}
+
+void RunningCounts::Add(const container::PodStatus& status) {
+  for (const container::ContainerStatus& c : status.container_statuses) {
+    ++containers[static_cast<int>(c.state)];
+  }
+  for (const cri::PodSandboxStatus& s : status.sandbox_statuses) {
+    if (s.state() == cri::SANDBOX_READY) {
+      ++pods_with_ready_sandbox;
+      break;
+    }
+  }
+}
+
+bool RunningCounts::Runs(const container::PodStatus& status) {
+  for (const container::ContainerStatus& c : status.container_statuses) {
+    if (c.state == container::State::kRunning) return true;
+  }
+  for (const cri::PodSandboxStatus& s : status.sandbox_statuses) {
+    if (s.state() == cri::SANDBOX_READY) return true;
+  }
+  return false;
+}
+
+void PlegMetrics::RecordRunning(const std::vector<container::Pod>& pods) {
+  RunningCounts counts;
+  for (const container::Pod& pod : pods) counts.Add(pod);
+  Record(counts);
+}
+
+void PlegMetrics::Record(const RunningCounts& counts) {
+  running_pods.Set(counts.pods_with_ready_sandbox);
   for (container::State state : {container::State::kCreated, container::State::kRunning,
                                  container::State::kExited, container::State::kUnknown}) {
     running_containers.WithLabels({container::StateName(state)})
-        .Set(by_state[static_cast<int>(state)]);
+        .Set(counts.containers[static_cast<int>(state)]);
   }
 }
 

@@ -11,14 +11,28 @@
 #ifndef KRL_KUBELET_CORE_PLEG_PLEG_METRICS_H_
 #define KRL_KUBELET_CORE_PLEG_PLEG_METRICS_H_
 
+#include <array>
 #include <vector>
 
 #include "kubelet_core/container/pod.h"
+#include "kubelet_core/container/pod_status.h"
 #include "runtime/metrics/registry.h"
 
 namespace krl {
 namespace kubelet_core {
 namespace pleg {
+
+// The running pods and the containers by state, counted from a full listing (GetPods(true)) or
+// from every pod's status (the PLEG cache).
+struct RunningCounts {
+  int pods_with_ready_sandbox = 0;
+  std::array<int, 4> containers{};  // indexed by container::State
+
+  void Add(const container::Pod& pod);
+  void Add(const container::PodStatus& status);
+  // Whether anything of the pod runs: a ready sandbox or a running container.
+  static bool Runs(const container::PodStatus& status);
+};
 
 struct PlegMetrics {
   explicit PlegMetrics(runtime::metrics::Registry& registry);
@@ -40,6 +54,8 @@ struct PlegMetrics {
 
   // Sets running_pods and running_containers from a full listing (GetPods(true)).
   void RecordRunning(const std::vector<container::Pod>& pods);
+  // Sets them from counts.
+  void Record(const RunningCounts& counts);
 };
 
 }  // namespace pleg

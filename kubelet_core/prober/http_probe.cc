@@ -8,14 +8,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "kubelet_core/prober/limits.h"
+#include "runtime/util/log.h"
 
 namespace krl {
 namespace kubelet_core {
 namespace prober {
 namespace {
-
-// The kubelet keeps this much of a probe's answer for its event message.
-constexpr size_t kMaxOutputBytes = 10 * 1024;
 
 bool HasHeader(const std::vector<corev1::HTTPHeader>& headers, absl::string_view name) {
   for (const corev1::HTTPHeader& header : headers) {
@@ -74,24 +74,53 @@ ProbeOutcome HttpProbe(const HttpProbeRequest& request, absl::Duration timeout) 
   const std::string url =
       absl::StrCat(https ? "https://" : "http://", request.host, ":", request.port, path);
 
+  // Reading stops at the body limit or the deadline; httplib then reports the request as
+  // canceled and drops the response, so the status code is kept from the headers.
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  bool truncated = false;
+  bool late = false;
   std::string body;
-  httplib::Result result = client->Get(path, headers, [&body](const char* data, size_t length) {
-    if (body.size() < kMaxOutputBytes)
-      body.append(data, std::min(length, kMaxOutputBytes - body.size()));
-    return true;  // read (and drop) the rest so the answer completes
-  });
-  if (!result) {
+  httplib::Result result = client->Get(
+      path, headers,
+      [&status](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        if (body.size() + length > kMaxHttpProbeBodyLength) {
+          body.append(data, kMaxHttpProbeBodyLength - body.size());
+          truncated = true;
+          return false;
+        }
+        body.append(data, length);
+        if (absl::Now() > deadline) {
+          late = true;
+          return false;
+        }
+        return true;
+      });
+  if (late) {
+    return {ProbeResult::kFailure,
+            absl::StrCat("Get \"", url, "\": the response body was still arriving after ",
+                         absl::FormatDuration(timeout))};
+  }
+  if (!result && !(truncated && result.error() == httplib::Error::Canceled)) {
     return {ProbeResult::kFailure, absl::StrCat("Get \"", url, "\": ", ErrorText(result.error()))};
   }
-  const int status = result->status;
+  if (result) status = result->status;
+  if (truncated) {
+    log::Debug("HTTP probe body truncated", {{"url", url}, {"kept", kMaxHttpProbeBodyLength}});
+  }
   if (status >= 200 && status < 400) {
     if (status >= 300) {
       return {ProbeResult::kSuccess,
-              absl::StrCat("Probe terminated redirects, Response body: ", body)};
+              absl::StrCat("Probe terminated redirects, Response body: ", body), truncated};
     }
-    return {ProbeResult::kSuccess, body};
+    return {ProbeResult::kSuccess, std::move(body), truncated};
   }
-  return {ProbeResult::kFailure, absl::StrCat("HTTP probe failed with statuscode: ", status)};
+  return {ProbeResult::kFailure, absl::StrCat("HTTP probe failed with statuscode: ", status),
+          truncated};
 }
 
 }  // namespace prober

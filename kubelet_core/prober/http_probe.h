@@ -10,7 +10,9 @@
 // given ("/" when empty). HTTPS does not verify the server's certificate (the kubelet skips
 // verification too: probes check liveness, not identity). Redirects are not followed: a 3xx
 // answer counts as success, which is what the kubelet reports for a redirect to another host.
-// At most 10 KiB of the body is kept as the output.
+// At most the first kMaxHttpProbeBodyLength (10 KiB) of the body is read, as the kubelet does: the
+// connection is then closed and the status code decides, so an endless body neither fills memory
+// nor holds the probe. A body still arriving after `timeout` fails the probe.
 //
 // Thread safe; blocks up to about `timeout` for the connection and again for the answer (real
 // time: a network wait, not the agent's clock).

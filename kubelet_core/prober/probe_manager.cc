@@ -72,10 +72,11 @@ ProbeResult InitialResult(ProbeType type) {
 }  // namespace
 
 struct ProbeManager::Worker {
-  // Fixed at creation.
+  // Fixed at creation. `container` points into `pod`, the spec the agent shares.
   std::string pod_uid;
   std::string pod_name;
-  corev1::Container container;
+  corev1::PodPtr pod;
+  const corev1::Container* container = nullptr;
   corev1::Probe probe;
   ProbeType type = ProbeType::kLiveness;
   bool host_network = false;
@@ -127,6 +128,15 @@ ProbeManager::~ProbeManager() {
 }
 
 void ProbeManager::AddPod(const corev1::Pod& pod) {
+  {
+    krl::MutexLock lock(&mu_);
+    if (pods_.count(pod.metadata.uid) != 0) return;
+  }
+  AddPod(std::make_shared<const corev1::Pod>(pod));
+}
+
+void ProbeManager::AddPod(const corev1::PodPtr& shared) {
+  const corev1::Pod& pod = *shared;
   krl::MutexLock lock(&mu_);
   if (pods_.count(pod.metadata.uid) != 0) return;
   PodEntry& entry = pods_[pod.metadata.uid];
@@ -151,7 +161,8 @@ void ProbeManager::AddPod(const corev1::Pod& pod) {
       auto worker = std::make_shared<Worker>();
       worker->pod_uid = pod.metadata.uid;
       worker->pod_name = entry.pod_name;
-      worker->container = *c;
+      worker->pod = shared;
+      worker->container = c;
       worker->probe = **probe;
       worker->type = type;
       worker->host_network = pod.spec.host_network;
@@ -181,11 +192,13 @@ void ProbeManager::ObservePodStatus(absl::string_view pod_uid, const corev1::Pod
   krl::MutexLock lock(&mu_);
   auto it = pods_.find(std::string(pod_uid));
   if (it == pods_.end()) return;
+  // Only the workers read it: a pod without probes keeps no copy.
+  if (it->second.workers.empty()) return;
   it->second.status = status;
   for (const std::shared_ptr<Worker>& worker : it->second.workers) {
     // A phase change matters too: a finished pod ends its workers.
     std::string observed = absl::StrCat(corev1::ToString(status.phase), "|",
-                                        Observed(FindContainer(status, worker->container.name)));
+                                        Observed(FindContainer(status, worker->container->name)));
     if (observed == worker->observed) continue;
     worker->observed = std::move(observed);
     WakeLocked(worker);
@@ -195,7 +208,7 @@ void ProbeManager::ObservePodStatus(absl::string_view pod_uid, const corev1::Pod
 bool ProbeManager::HasWorkerLocked(const PodEntry& entry, const std::string& container,
                                    ProbeType type) const {
   for (const std::shared_ptr<Worker>& worker : entry.workers) {
-    if (worker->container.name == container && worker->type == type) return true;
+    if (worker->container->name == container && worker->type == type) return true;
   }
   return false;
 }
@@ -360,7 +373,7 @@ void ProbeManager::PoolLoop() {
       auto pod = pods_.find(worker->pod_uid);
       if (pod != pods_.end()) {
         for (const std::shared_ptr<Worker>& other : pod->second.workers) {
-          if (other->container.name == worker->container.name &&
+          if (other->container->name == worker->container->name &&
               other->type == ProbeType::kReadiness) {
             WakeLocked(other);
           }
@@ -374,7 +387,7 @@ void ProbeManager::SetResult(Worker& worker, ProbeResult result, const std::stri
   ProbeUpdate update;
   update.pod_uid = worker.pod_uid;
   update.pod_name = worker.pod_name;
-  update.container_name = worker.container.name;
+  update.container_name = worker.container->name;
   update.container_id = worker.container_id;
   update.type = worker.type;
   update.result = result;
@@ -396,7 +409,7 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
       view.known = true;
       view.phase = status.phase;
       view.pod_ip = status.pod_ip;
-      const corev1::ContainerStatus* c = FindContainer(status, worker.container.name);
+      const corev1::ContainerStatus* c = FindContainer(status, worker.container->name);
       if (c != nullptr) view.container = *c;
     }
   }
@@ -438,7 +451,7 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
     return next;
   }
 
-  bool started = !worker.container.startup_probe.has_value();
+  bool started = !worker.container->startup_probe.has_value();
   if (!started) {
     std::optional<ProbeResult> startup = results_.Get(ProbeType::kStartup, id);
     started = startup && *startup == ProbeResult::kSuccess;
@@ -452,11 +465,11 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
   target.container_id = id;
   target.pod_ip = view.pod_ip;
   target.host_network = worker.host_network;
-  const ProbeOutcome outcome = prober_.Run(worker.probe, worker.container, target);
+  const ProbeOutcome outcome = prober_.Run(worker.probe, *worker.container, target);
 
   const log::Fields fields = {{"probe", ToString(worker.type)},
                               {"pod", worker.pod_name},
-                              {"container", worker.container.name},
+                              {"container", worker.container->name},
                               {"output", outcome.output}};
   if (outcome.result == ProbeResult::kUnknown) {
     // The probe could not run: the result is thrown away, as the kubelet does.
@@ -489,7 +502,7 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
   } else if (changed) {
     log::Info("probe succeeded", {{"probe", ToString(worker.type)},
                                   {"pod", worker.pod_name},
-                                  {"container", worker.container.name}});
+                                  {"container", worker.container->name}});
   }
 
   if (outcome.result == ProbeResult::kFailure &&

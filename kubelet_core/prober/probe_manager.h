@@ -59,7 +59,6 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
 #include "kubelet_core/prober/probe_types.h"
@@ -67,6 +66,7 @@
 #include "kubelet_core/prober/results_cache.h"
 #include "runtime/runtime_service.h"
 #include "runtime/util/clock.h"
+#include "runtime/util/mutex.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -91,7 +91,9 @@ class ProbeManager {
   ProbeManager& operator=(const ProbeManager&) = delete;
 
   // Creates the workers of every probe of the pod's containers and sidecar init containers.
-  // A pod already known (same uid) is left as it is. Idempotent.
+  // A pod already known (same uid) is left as it is. Idempotent. The workers keep the shared spec
+  // (no copy of it); the first form copies `pod` once into a shared spec.
+  void AddPod(const corev1::PodPtr& pod);
   void AddPod(const corev1::Pod& pod);
 
   // Stops the pod's workers and forgets their results (no updates are sent for that; one already

@@ -36,6 +36,8 @@ absl::string_view ToString(ProbeResult result);
 struct ProbeOutcome {
   ProbeResult result = ProbeResult::kUnknown;
   std::string output;
+  // The output was cut at its bound (limits.h).
+  bool output_truncated = false;
 };
 
 // A container's result changed (see ResultsCache and ProbeManager).

@@ -7,17 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "api/cri/v1/cri.h"
 #include "kubelet_core/prober/http_probe.h"
+#include "kubelet_core/prober/limits.h"
 #include "kubelet_core/prober/tcp_probe.h"
+#include "runtime/util/log.h"
 
 namespace krl {
 namespace kubelet_core {
 namespace prober {
-namespace {
-
-// The kubelet keeps this much of an exec probe's output.
-constexpr size_t kMaxOutputBytes = 10 * 1024;
-
-}  // namespace
 
 Prober::Prober(runtime::RuntimeService& runtime, std::string user_agent)
     : runtime_(runtime), user_agent_(std::move(user_agent)) {}
@@ -100,11 +96,30 @@ ProbeOutcome Prober::Exec(const corev1::ExecAction& exec, int32_t timeout_second
     }
     return {ProbeResult::kUnknown, response.status().ToString()};
   }
-  std::string output = absl::StrCat(response->stdout(), response->stderr());
-  if (output.size() > kMaxOutputBytes) output.resize(kMaxOutputBytes);
-  if (response->exit_code() == 0) return {ProbeResult::kSuccess, std::move(output)};
-  if (output.empty()) output = absl::StrCat("command exited with code ", response->exit_code());
-  return {ProbeResult::kFailure, std::move(output)};
+  ProbeOutcome outcome;
+  // Only what is kept is copied: the runtime may have answered with megabytes.
+  const std::string& out = response->stdout();
+  const std::string& err = response->stderr();
+  outcome.output = out.substr(0, kMaxExecProbeOutputLength);
+  if (outcome.output.size() < kMaxExecProbeOutputLength) {
+    outcome.output += err.substr(0, kMaxExecProbeOutputLength - outcome.output.size());
+  }
+  outcome.output_truncated = out.size() + err.size() > kMaxExecProbeOutputLength;
+  if (outcome.output_truncated) {
+    log::Debug("exec probe output truncated",
+               {{"container", target.container_id},
+                {"bytes", out.size() + err.size()},
+                {"kept", kMaxExecProbeOutputLength}});
+  }
+  if (response->exit_code() == 0) {
+    outcome.result = ProbeResult::kSuccess;
+    return outcome;
+  }
+  outcome.result = ProbeResult::kFailure;
+  if (outcome.output.empty()) {
+    outcome.output = absl::StrCat("command exited with code ", response->exit_code());
+  }
+  return outcome;
 }
 
 }  // namespace prober

@@ -35,6 +35,9 @@ absl::Status CheckRemoteOptions(const RemoteOptions& options) {
   if (options.max_receive_message_size <= 0) {
     return absl::InvalidArgumentError("CRI client: max_receive_message_size must be positive");
   }
+  if (options.max_streamed_list_bytes <= 0) {
+    return absl::InvalidArgumentError("CRI client: max_streamed_list_bytes must be positive");
+  }
   return absl::OkStatus();
 }
 

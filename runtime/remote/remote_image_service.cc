@@ -11,6 +11,7 @@
 #include "runtime/remote/cri_channel.h"
 #include "runtime/remote/repeated_fields.h"
 #include "runtime/remote/response_validation.h"
+#include "runtime/remote/streamed_list_budget.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -110,10 +111,12 @@ absl::StatusOr<cri::ListImagesResponse> RemoteImageService::ListImages(
     cri::StreamImagesRequest stream_request;
     if (request.has_filter()) *stream_request.mutable_filter() = request.filter();
     absl::StatusOr<cri::ListImagesResponse> list(absl::in_place);
+    StreamedListBudget budget("StreamImages", options_.max_streamed_list_bytes);
     absl::Status streamed = caller_.ServerStream<cri::StreamImagesResponse>(
         "StreamImages", options_.request_timeout,
         [&](grpc::ClientContext* context) { return stub_->StreamImages(context, stream_request); },
         [&](cri::StreamImagesResponse&& batch) {
+          if (absl::Status fits = budget.Add(batch, batch.images_size()); !fits.ok()) return fits;
           absl::Status valid = ValidateImages("StreamImages", batch.images());
           if (valid.ok()) AppendMoved(batch.mutable_images(), list->mutable_images());
           return valid;

@@ -6,6 +6,7 @@
 #ifndef KRL_RUNTIME_REMOTE_REMOTE_OPTIONS_H_
 #define KRL_RUNTIME_REMOTE_REMOTE_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/time/time.h"
@@ -14,6 +15,13 @@
 namespace krl {
 namespace runtime {
 namespace remote {
+
+// The CRI client's size bounds (README.md, "Limits"). The kubelet's: no single response larger
+// than 16 MiB (containerd and CRI-O refuse to send larger ones too). Ours: a list read through a
+// streaming RPC (StreamContainers, ...; each message under 16 MiB) stops at 64 MiB of messages
+// in all, so a runtime holding a million objects cannot make one list take the agent's memory.
+inline constexpr int kDefaultMaxReceiveMessageSize = 16 * 1024 * 1024;
+inline constexpr int64_t kDefaultMaxStreamedListBytes = 64 * 1024 * 1024;
 
 struct RemoteOptions {
   // The runtime's socket: unix:///path (a bare absolute path is accepted with a warning).
@@ -37,8 +45,14 @@ struct RemoteOptions {
   // as the kubelet does.
   absl::Duration pull_image_timeout = absl::Minutes(30);
   // Largest response accepted, in bytes. 16 MiB as the kubelet (gRPC's own default is 4 MiB);
-  // raise it on nodes with many thousands of containers whose runtime has no streaming lists.
-  int max_receive_message_size = 16 * 1024 * 1024;
+  // raise it on nodes with many thousands of containers whose runtime has no streaming lists
+  // (and whose runtime's own send limit allows larger answers: containerd's is 16 MiB too).
+  // A larger answer fails with ResourceExhausted naming the RPC and this option.
+  int max_receive_message_size = kDefaultMaxReceiveMessageSize;
+  // Largest list read through a streaming list RPC, in bytes of its messages together. Past it
+  // the list fails with ResourceExhausted naming the RPC and this option (nothing of it is
+  // returned, as with an oversized unary answer); the next list tries again.
+  int64_t max_streamed_list_bytes = kDefaultMaxStreamedListBytes;
   // Time source of log reduction; nullptr means RealClock. Not owned; must outlive the client.
   Clock* clock = nullptr;
 };

@@ -12,6 +12,7 @@
 #include "runtime/remote/remote_container_event_subscription.h"
 #include "runtime/remote/repeated_fields.h"
 #include "runtime/remote/response_validation.h"
+#include "runtime/remote/streamed_list_budget.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -37,15 +38,24 @@ std::string PodName(const cri::PodSandboxConfig& config) {
 
 // Tries a list through its Stream* RPC while `use_stream` holds; on Unimplemented clears it for
 // good and falls back to `unary`. `take(list, message)` moves one streamed batch into the list.
+// The streamed messages together may take at most `max_bytes` (see StreamedListBudget).
 template <typename List, typename Message, typename Start, typename Take, typename Unary>
 absl::StatusOr<List> ListPreferringStream(RemoteCaller& caller, std::atomic<bool>& use_stream,
                                           absl::string_view stream_rpc, absl::string_view list_rpc,
-                                          absl::Duration timeout, Start&& start, Take&& take,
-                                          Unary&& unary) {
+                                          absl::Duration timeout, int64_t max_bytes, Start&& start,
+                                          Take&& take, Unary&& unary) {
   if (use_stream.load(std::memory_order_relaxed)) {
     absl::StatusOr<List> list(absl::in_place);
-    absl::Status streamed = caller.ServerStream<Message>(
-        stream_rpc, timeout, start, [&](Message&& message) { return take(*list, message); });
+    StreamedListBudget budget(stream_rpc, max_bytes);
+    absl::Status streamed =
+        caller.ServerStream<Message>(stream_rpc, timeout, start, [&](Message&& message) {
+          // An item count for the error only: a list message's first field is its items.
+          const google::protobuf::FieldDescriptor* field = message.GetDescriptor()->field(0);
+          const int items =
+              field->is_repeated() ? message.GetReflection()->FieldSize(message, field) : 0;
+          if (absl::Status fits = budget.Add(message, items); !fits.ok()) return fits;
+          return take(*list, message);
+        });
     if (streamed.ok()) return list;
     if (streamed.code() != absl::StatusCode::kUnimplemented) {
       return caller.Report(std::move(streamed), stream_rpc, "");
@@ -200,7 +210,7 @@ absl::StatusOr<cri::ListPodSandboxResponse> RemoteRuntimeService::ListPodSandbox
   if (request.has_filter()) *stream_request.mutable_filter() = request.filter();
   return ListPreferringStream<cri::ListPodSandboxResponse, cri::StreamPodSandboxesResponse>(
       caller_, stream_pod_sandboxes_, "StreamPodSandboxes", "ListPodSandbox",
-      options_.request_timeout,
+      options_.request_timeout, options_.max_streamed_list_bytes,
       [&](grpc::ClientContext* context) {
         return stub_->StreamPodSandboxes(context, stream_request);
       },
@@ -277,6 +287,7 @@ absl::StatusOr<cri::ListContainersResponse> RemoteRuntimeService::ListContainers
   if (request.has_filter()) *stream_request.mutable_filter() = request.filter();
   return ListPreferringStream<cri::ListContainersResponse, cri::StreamContainersResponse>(
       caller_, stream_containers_, "StreamContainers", "ListContainers", options_.request_timeout,
+      options_.max_streamed_list_bytes,
       [&](grpc::ClientContext* context) {
         return stub_->StreamContainers(context, stream_request);
       },
@@ -385,7 +396,7 @@ absl::StatusOr<cri::ListContainerStatsResponse> RemoteRuntimeService::ListContai
   if (request.has_filter()) *stream_request.mutable_filter() = request.filter();
   return ListPreferringStream<cri::ListContainerStatsResponse, cri::StreamContainerStatsResponse>(
       caller_, stream_container_stats_, "StreamContainerStats", "ListContainerStats",
-      options_.request_timeout,
+      options_.request_timeout, options_.max_streamed_list_bytes,
       [&](grpc::ClientContext* context) {
         return stub_->StreamContainerStats(context, stream_request);
       },
@@ -420,7 +431,7 @@ absl::StatusOr<cri::ListPodSandboxStatsResponse> RemoteRuntimeService::ListPodSa
   if (request.has_filter()) *stream_request.mutable_filter() = request.filter();
   return ListPreferringStream<cri::ListPodSandboxStatsResponse, cri::StreamPodSandboxStatsResponse>(
       caller_, stream_pod_sandbox_stats_, "StreamPodSandboxStats", "ListPodSandboxStats",
-      options_.request_timeout,
+      options_.request_timeout, options_.max_streamed_list_bytes,
       [&](grpc::ClientContext* context) {
         return stub_->StreamPodSandboxStats(context, stream_request);
       },
@@ -455,7 +466,7 @@ absl::StatusOr<cri::ListPodSandboxMetricsResponse> RemoteRuntimeService::ListPod
   return ListPreferringStream<cri::ListPodSandboxMetricsResponse,
                               cri::StreamPodSandboxMetricsResponse>(
       caller_, stream_pod_sandbox_metrics_, "StreamPodSandboxMetrics", "ListPodSandboxMetrics",
-      options_.request_timeout,
+      options_.request_timeout, options_.max_streamed_list_bytes,
       [&](grpc::ClientContext* context) {
         return stub_->StreamPodSandboxMetrics(context, stream_request);
       },

@@ -73,21 +73,26 @@ class ABSL_LOCKABLE Mutex {
     mu_.ReaderUnlock();
   }
 
-  // Await* give the lock up while waiting and take it back before returning.
+  // Await* give the lock up while waiting and take it back before returning. Abseil evaluates
+  // the condition with the lock held, on this thread or on the thread that unlocks, so under
+  // TSan each evaluation is its own annotated critical section.
   void Await(const absl::Condition& cond) {
     sync_internal::Releasing(this);
-    mu_.Await(cond);
+    Visible visible{this, &cond};
+    mu_.Await(visible.condition());
     sync_internal::Acquired(this);
   }
   bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout) {
     sync_internal::Releasing(this);
-    const bool met = mu_.AwaitWithTimeout(cond, timeout);
+    Visible visible{this, &cond};
+    const bool met = mu_.AwaitWithTimeout(visible.condition(), timeout);
     sync_internal::Acquired(this);
     return met;
   }
   bool AwaitWithDeadline(const absl::Condition& cond, absl::Time deadline) {
     sync_internal::Releasing(this);
-    const bool met = mu_.AwaitWithDeadline(cond, deadline);
+    Visible visible{this, &cond};
+    const bool met = mu_.AwaitWithDeadline(visible.condition(), deadline);
     sync_internal::Acquired(this);
     return met;
   }
@@ -96,6 +101,25 @@ class ABSL_LOCKABLE Mutex {
 
  private:
   friend class CondVar;
+
+  // The caller's condition, or under TSan a wrapper that brackets each evaluation.
+  struct Visible {
+    Mutex* mu;
+    const absl::Condition* inner;
+
+#ifdef KRL_TSAN_ANNOTATIONS
+    static bool Evaluate(Visible* self) {
+      sync_internal::Acquired(self->mu);
+      const bool met = self->inner->Eval();
+      sync_internal::Releasing(self->mu);
+      return met;
+    }
+    absl::Condition condition() { return absl::Condition(&Evaluate, this); }
+#else
+    const absl::Condition& condition() const { return *inner; }
+#endif
+  };
+
   absl::Mutex mu_;
 };
 

@@ -671,12 +671,25 @@ absl::Status ContainerdHarness::Restart() {
   return StartAgain();
 }
 
+absl::Status ContainerdHarness::Suspend() {
+  if (!running()) return absl::FailedPreconditionError("containerd is not running");
+  if (kill(pid_, SIGSTOP) != 0) return absl::InternalError("SIGSTOP: " + ErrnoText(errno));
+  return absl::OkStatus();
+}
+
+absl::Status ContainerdHarness::Resume() {
+  if (!running()) return absl::FailedPreconditionError("containerd is not running");
+  if (kill(pid_, SIGCONT) != 0) return absl::InternalError("SIGCONT: " + ErrnoText(errno));
+  return absl::OkStatus();
+}
+
 absl::Status ContainerdHarness::Stop() {
   if (stopped_) return absl::OkStatus();
   stopped_ = true;
   absl::Status result;
   if (running()) {
     kill(pid_, SIGTERM);
+    kill(pid_, SIGCONT);  // a suspended containerd handles SIGTERM only once resumed
     if (!WaitForExit(options_.stop_timeout)) {
       kill(pid_, SIGKILL);
       if (!WaitForExit(absl::Seconds(10))) {

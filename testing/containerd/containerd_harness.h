@@ -83,6 +83,10 @@ class ContainerdHarness {
   absl::Status StartAgain();
   // Kill() followed by StartAgain(): a runtime restart under the agent's feet.
   absl::Status Restart();
+  // SIGSTOP and SIGCONT: a hung runtime that keeps its connections open but answers nothing.
+  // Stop() resumes a suspended containerd first, so it can exit on SIGTERM.
+  absl::Status Suspend();
+  absl::Status Resume();
 
   // Whether the containerd process started by this harness is still running.
   bool running();

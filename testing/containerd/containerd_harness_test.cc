@@ -187,6 +187,24 @@ TEST_CASE("ContainerdHarness restart keeps containers, and stop removes them") {
   CHECK(!Alive(sleeper));
 }
 
+TEST_CASE("ContainerdHarness suspends and resumes containerd, and stops a suspended one") {
+  KRL_SKIP_WITHOUT_CONTAINERD();
+  std::unique_ptr<ContainerdHarness> h = StartOrFail();
+  REQUIRE(h->Suspend().ok());
+  // Stopped, it answers nothing: the call runs into its timeout.
+  absl::StatusOr<std::string> hung = h->Ctr({"version"}, absl::Seconds(1));
+  CHECK(hung.status().code() == absl::StatusCode::kDeadlineExceeded);
+  REQUIRE(h->Resume().ok());
+  CHECK(h->Ctr({"version"}).ok());
+
+  // Stop() resumes it, so it exits on SIGTERM rather than waiting for the SIGKILL.
+  REQUIRE(h->Suspend().ok());
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(h->Stop().ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
+  CHECK_FALSE(h->running());
+}
+
 TEST_CASE("ContainerdHarness refuses a dynamically linked pause binary") {
   KRL_SKIP_WITHOUT_CONTAINERD();
   ContainerdHarness::Options options;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 
 namespace krl {
 namespace testing {
@@ -15,6 +16,31 @@ void CallRecorder::InjectError(absl::string_view method, absl::Status error, int
   if (times == 0 || error.ok()) return;
   krl::MutexLock lock(&mu_);
   errors_[std::string(method)].push_back({std::move(error), times < 0 ? kForever : times});
+}
+
+void CallRecorder::InjectErrorAfterEffect(absl::string_view method, absl::Status error, int times) {
+  if (times == 0 || error.ok()) return;
+  krl::MutexLock lock(&mu_);
+  errors_after_[std::string(method)].push_back({std::move(error), times < 0 ? kForever : times});
+}
+
+void CallRecorder::InjectDelay(absl::string_view method, absl::Duration delay, int times,
+                               DelayClock clock) {
+  if (times == 0 || delay <= absl::ZeroDuration()) return;
+  krl::MutexLock lock(&mu_);
+  delays_[std::string(method)].push_back({delay, clock, times < 0 ? kForever : times});
+}
+
+void CallRecorder::InjectResponseMutation(absl::string_view method, ResponseMutation mutation,
+                                          int times) {
+  if (times == 0 || !mutation) return;
+  krl::MutexLock lock(&mu_);
+  mutations_[std::string(method)].push_back({std::move(mutation), times < 0 ? kForever : times});
+}
+
+void CallRecorder::SetFaultHook(FaultHook hook) {
+  krl::MutexLock lock(&mu_);
+  hook_ = hook ? std::make_shared<const FaultHook>(std::move(hook)) : nullptr;
 }
 
 void CallRecorder::SetLatency(absl::string_view method, absl::Duration latency) {
@@ -30,7 +56,22 @@ void CallRecorder::SetLatency(absl::string_view method, absl::Duration latency) 
 void CallRecorder::ClearInjections() {
   krl::MutexLock lock(&mu_);
   errors_.clear();
+  errors_after_.clear();
+  delays_.clear();
+  mutations_.clear();
   latencies_.clear();
+  hook_ = nullptr;
+}
+
+int CallRecorder::CallsInFlight() const {
+  krl::MutexLock lock(&mu_);
+  return in_flight_;
+}
+
+bool CallRecorder::WaitForNoCallsInFlight(absl::Duration timeout) const {
+  krl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
 std::vector<RecordedCall> CallRecorder::Calls() const {
@@ -94,27 +135,88 @@ absl::Status CallRecorder::AssertCallsInclude(const std::vector<std::string>& ex
                    absl::StrJoin(actual, ", "), "]"));
 }
 
-absl::Status CallRecorder::BeginCall(absl::string_view method,
-                                     const google::protobuf::Message& request) {
+namespace {
+
+// Takes one use of the front injection of `method`'s queue; false when none is queued.
+template <typename Queues, typename Item>
+bool TakeFront(Queues& queues, absl::string_view method, Item* item) {
+  auto it = queues.find(method);
+  if (it == queues.end() || it->second.empty()) return false;
+  auto& front = it->second.front();
+  *item = front;
+  if (front.remaining != CallRecorder::kForever && --front.remaining == 0) it->second.pop_front();
+  return true;
+}
+
+}  // namespace
+
+void CallRecorder::Sleep(absl::Duration delay, DelayClock clock) {
+  if (delay <= absl::ZeroDuration()) return;
+  if (clock == DelayClock::kRealTime) {
+    absl::SleepFor(delay);
+  } else {
+    clock_.SleepFor(delay);
+  }
+}
+
+CallRecorder::CallFaults CallRecorder::StartCall(absl::string_view method,
+                                                 const google::protobuf::Message& request) {
   std::shared_ptr<google::protobuf::Message> copy(request.New());
   copy->CopyFrom(request);
   absl::Duration latency = absl::ZeroDuration();
-  absl::Status injected;
+  std::shared_ptr<const FaultHook> hook;
   {
     krl::MutexLock lock(&mu_);
     calls_.push_back({std::string(method), std::move(copy), clock_.Now()});
+    ++in_flight_;
     auto latency_it = latencies_.find(method);
     if (latency_it != latencies_.end()) latency = latency_it->second;
-    auto error_it = errors_.find(method);
-    if (error_it != errors_.end() && !error_it->second.empty()) {
-      Injection& front = error_it->second.front();
-      injected = front.error;
-      if (front.remaining != kForever && --front.remaining == 0) error_it->second.pop_front();
-    }
+    hook = hook_;
+  }
+  // The hook runs without the lock: it may read the call log.
+  Fault decided = hook != nullptr ? (*hook)(method, request) : Fault();
+  DelayInjection delay{absl::ZeroDuration(), DelayClock::kFakeClock, 0};
+  Injection before{absl::OkStatus(), 0};
+  Injection after{absl::OkStatus(), 0};
+  {
+    krl::MutexLock lock(&mu_);
+    TakeFront(delays_, method, &delay);
+    TakeFront(errors_, method, &before);
+    TakeFront(errors_after_, method, &after);
   }
   // Sleep outside the lock so other calls (and the test) proceed meanwhile.
-  if (latency > absl::ZeroDuration()) clock_.SleepFor(latency);
-  return injected;
+  Sleep(latency, DelayClock::kFakeClock);
+  Sleep(delay.delay, delay.clock);
+  Sleep(decided.delay, decided.delay_clock);
+  if (!decided.error.ok()) {
+    // The hook's decision replaces the queued errors (which are used up all the same).
+    if (decided.after_effect) return {absl::OkStatus(), std::move(decided.error)};
+    return {std::move(decided.error), absl::OkStatus()};
+  }
+  return {std::move(before.error), std::move(after.error)};
+}
+
+void CallRecorder::EndCall() {
+  krl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+absl::Status CallRecorder::BeginCall(absl::string_view method,
+                                     const google::protobuf::Message& request) {
+  CallFaults faults = StartCall(method, request);
+  EndCall();
+  if (!faults.before.ok()) return faults.before;
+  return faults.after;
+}
+
+void CallRecorder::MutateResponse(absl::string_view method, google::protobuf::Message& response) {
+  MutationInjection mutation{nullptr, 0};
+  {
+    krl::MutexLock lock(&mu_);
+    if (!TakeFront(mutations_, method, &mutation)) return;
+  }
+  // Outside the lock: the mutation is the test's code.
+  mutation.mutation(response);
 }
 
 }  // namespace testing

@@ -145,108 +145,123 @@ uint64_t FakeImageService::UsedBytesLocked() const {
 
 absl::StatusOr<cri::ListImagesResponse> FakeImageService::ListImages(
     const cri::ListImagesRequest& request) {
-  if (absl::Status injected = BeginCall("ListImages", request); !injected.ok()) return injected;
-  // containerd ignores the filter and lists every image; so does the fake.
-  cri::ListImagesResponse response;
-  krl::MutexLock lock(&mu_);
-  for (const auto& [id, image] : images_) *response.add_images() = ToCri(image);
-  return response;
+  return HandleCall<cri::ListImagesResponse>("ListImages", request,
+                                             [&]() -> absl::StatusOr<cri::ListImagesResponse> {
+                                               // containerd ignores the filter and lists every
+                                               // image; so does the fake.
+                                               cri::ListImagesResponse response;
+                                               krl::MutexLock lock(&mu_);
+                                               for (const auto& [id, image] : images_)
+                                                 *response.add_images() = ToCri(image);
+                                               return response;
+                                             });
 }
 
 absl::Status FakeImageService::StreamImages(
     const cri::StreamImagesRequest& request,
     const std::function<void(cri::StreamImagesResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamImages", request); !injected.ok()) return injected;
-  std::vector<cri::Image> images = Images();
-  const size_t batch = static_cast<size_t>(std::max(1, options_.stream_batch_size));
-  for (size_t i = 0; i < images.size(); i += batch) {
-    cri::StreamImagesResponse message;
-    for (size_t j = i; j < std::min(images.size(), i + batch); ++j) {
-      *message.add_images() = std::move(images[j]);
-    }
-    on_message(std::move(message));
-  }
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamImages", request, on_message,
+      [&](const std::function<void(cri::StreamImagesResponse &&)>& sink) -> absl::Status {
+        std::vector<cri::Image> images = Images();
+        const size_t batch = static_cast<size_t>(std::max(1, options_.stream_batch_size));
+        for (size_t i = 0; i < images.size(); i += batch) {
+          cri::StreamImagesResponse message;
+          for (size_t j = i; j < std::min(images.size(), i + batch); ++j) {
+            *message.add_images() = std::move(images[j]);
+          }
+          sink(std::move(message));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<cri::ImageStatusResponse> FakeImageService::ImageStatus(
     const cri::ImageStatusRequest& request) {
-  if (absl::Status injected = BeginCall("ImageStatus", request); !injected.ok()) return injected;
-  const std::string& ref = request.image().image();
-  krl::MutexLock lock(&mu_);
-  absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
-  if (!image.ok()) {
-    // An absent image is an empty answer, not an error.
-    if (absl::IsNotFound(image.status())) return cri::ImageStatusResponse();
-    return absl::UnknownError(
-        absl::StrCat("can not resolve \"", ref, "\" locally: ", image.status().message()));
-  }
-  cri::ImageStatusResponse response;
-  *response.mutable_image() = ToCri(**image);
-  if (request.verbose()) {
-    (*response.mutable_info())["info"] =
-        absl::StrCat("{\"chainID\":\"", kIdPrefix, IdGenerator::Sha256Hex("chain:" + (*image)->id),
-                     "\",\"imageSpec\":{}}");
-  }
-  return response;
+  return HandleCall<cri::ImageStatusResponse>(
+      "ImageStatus", request, [&]() -> absl::StatusOr<cri::ImageStatusResponse> {
+        const std::string& ref = request.image().image();
+        krl::MutexLock lock(&mu_);
+        absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
+        if (!image.ok()) {
+          // An absent image is an empty answer, not an error.
+          if (absl::IsNotFound(image.status())) return cri::ImageStatusResponse();
+          return absl::UnknownError(
+              absl::StrCat("can not resolve \"", ref, "\" locally: ", image.status().message()));
+        }
+        cri::ImageStatusResponse response;
+        *response.mutable_image() = ToCri(**image);
+        if (request.verbose()) {
+          (*response.mutable_info())["info"] =
+              absl::StrCat("{\"chainID\":\"", kIdPrefix,
+                           IdGenerator::Sha256Hex("chain:" + (*image)->id), "\",\"imageSpec\":{}}");
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<cri::PullImageResponse> FakeImageService::PullImage(
     const cri::PullImageRequest& request) {
-  if (absl::Status injected = BeginCall("PullImage", request); !injected.ok()) return injected;
-  const std::string& ref = request.image().image();
-  absl::StatusOr<std::string> normalized = Normalize(ref);
-  if (!normalized.ok()) {
-    return absl::UnknownError(absl::StrCat("failed to parse image reference \"", ref,
-                                           "\": ", normalized.status().message()));
-  }
-  std::optional<PullScript> script;
-  {
-    krl::MutexLock lock(&mu_);
-    auto it = pull_scripts_.find(*normalized);
-    if (it != pull_scripts_.end()) script = it->second;
-  }
-  if (!script.has_value()) {
-    if (!options_.pull_unscripted) return UnpullableError(*normalized);
-    script = PullScript();
-  }
-  if (script->latency > absl::ZeroDuration()) clock().SleepFor(script->latency);
-  if (!script->error.ok()) return script->error;
-  cri::PullImageResponse response;
-  krl::MutexLock lock(&mu_);
-  response.set_image_ref(AddLocked(*normalized, script->image));
-  return response;
+  return HandleCall<cri::PullImageResponse>(
+      "PullImage", request, [&]() -> absl::StatusOr<cri::PullImageResponse> {
+        const std::string& ref = request.image().image();
+        absl::StatusOr<std::string> normalized = Normalize(ref);
+        if (!normalized.ok()) {
+          return absl::UnknownError(absl::StrCat("failed to parse image reference \"", ref,
+                                                 "\": ", normalized.status().message()));
+        }
+        std::optional<PullScript> script;
+        {
+          krl::MutexLock lock(&mu_);
+          auto it = pull_scripts_.find(*normalized);
+          if (it != pull_scripts_.end()) script = it->second;
+        }
+        if (!script.has_value()) {
+          if (!options_.pull_unscripted) return UnpullableError(*normalized);
+          script = PullScript();
+        }
+        if (script->latency > absl::ZeroDuration()) clock().SleepFor(script->latency);
+        if (!script->error.ok()) return script->error;
+        cri::PullImageResponse response;
+        krl::MutexLock lock(&mu_);
+        response.set_image_ref(AddLocked(*normalized, script->image));
+        return response;
+      });
 }
 
 absl::StatusOr<cri::RemoveImageResponse> FakeImageService::RemoveImage(
     const cri::RemoveImageRequest& request) {
-  if (absl::Status injected = BeginCall("RemoveImage", request); !injected.ok()) return injected;
-  const std::string& ref = request.image().image();
-  krl::MutexLock lock(&mu_);
-  absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
-  if (!image.ok()) {
-    if (absl::IsNotFound(image.status())) return cri::RemoveImageResponse();
-    return absl::UnknownError(
-        absl::StrCat("can not resolve \"", ref, "\" locally: ", image.status().message()));
-  }
-  // Every reference of the image goes, as containerd deletes the whole image.
-  std::string id = (*image)->id;
-  for (const std::string& r : (*image)->refs) refs_.erase(r);
-  images_.erase(id);
-  return cri::RemoveImageResponse();
+  return HandleCall<cri::RemoveImageResponse>(
+      "RemoveImage", request, [&]() -> absl::StatusOr<cri::RemoveImageResponse> {
+        const std::string& ref = request.image().image();
+        krl::MutexLock lock(&mu_);
+        absl::StatusOr<const StoredImage*> image = ResolveLocked(ref);
+        if (!image.ok()) {
+          if (absl::IsNotFound(image.status())) return cri::RemoveImageResponse();
+          return absl::UnknownError(
+              absl::StrCat("can not resolve \"", ref, "\" locally: ", image.status().message()));
+        }
+        // Every reference of the image goes, as containerd deletes the whole image.
+        std::string id = (*image)->id;
+        for (const std::string& r : (*image)->refs) refs_.erase(r);
+        images_.erase(id);
+        return cri::RemoveImageResponse();
+      });
 }
 
 absl::StatusOr<cri::ImageFsInfoResponse> FakeImageService::ImageFsInfo(
     const cri::ImageFsInfoRequest& request) {
-  if (absl::Status injected = BeginCall("ImageFsInfo", request); !injected.ok()) return injected;
-  cri::ImageFsInfoResponse response;
-  cri::FilesystemUsage* usage = response.add_image_filesystems();
-  usage->set_timestamp(absl::ToUnixNanos(clock().Now()));
-  usage->mutable_fs_id()->set_mountpoint(options_.image_fs_mountpoint);
-  krl::MutexLock lock(&mu_);
-  usage->mutable_used_bytes()->set_value(UsedBytesLocked());
-  usage->mutable_inodes_used()->set_value(images_.size() * options_.inodes_per_image);
-  return response;
+  return HandleCall<cri::ImageFsInfoResponse>(
+      "ImageFsInfo", request, [&]() -> absl::StatusOr<cri::ImageFsInfoResponse> {
+        cri::ImageFsInfoResponse response;
+        cri::FilesystemUsage* usage = response.add_image_filesystems();
+        usage->set_timestamp(absl::ToUnixNanos(clock().Now()));
+        usage->mutable_fs_id()->set_mountpoint(options_.image_fs_mountpoint);
+        krl::MutexLock lock(&mu_);
+        usage->mutable_used_bytes()->set_value(UsedBytesLocked());
+        usage->mutable_inodes_used()->set_value(images_.size() * options_.inodes_per_image);
+        return response;
+      });
 }
 
 absl::StatusOr<std::string> FakeImageService::AddImage(const Image& image) {

@@ -3,8 +3,8 @@
 // Images have an id ("sha256:<64 hex>"), normalized repo tags and repo digests and a size.
 // PullImage adds one (any reference pulls unless scripted otherwise), ImageStatus of an unknown
 // image is an empty response, RemoveImage removes every reference of the image and succeeds for
-// unknown ones, ImageFsInfo reports the sum of the image sizes. Calls are recorded and errors
-// and latency can be injected (see CallRecorder).
+// unknown ones, ImageFsInfo reports the sum of the image sizes. Calls are recorded and faults
+// (errors, delays, corrupted responses) can be injected (see CallRecorder).
 //
 //   testing::FakeClock clock;
 //   testing::FakeImageService images(clock);

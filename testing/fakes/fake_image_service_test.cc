@@ -207,6 +207,21 @@ TEST_CASE("image calls are recorded and take injected errors") {
         "registry.example/a:1");
 }
 
+TEST_CASE("a pull whose answer is lost leaves the image; a mutated answer has no image ref") {
+  FakeClock clock;
+  FakeImageService images(clock);
+  images.InjectErrorAfterEffect("PullImage", absl::DeadlineExceededError("lost"));
+  CHECK(absl::IsDeadlineExceeded(images.PullImage(Pull("registry.example/a:1")).status()));
+  CHECK(images.HasImage("registry.example/a:1"));
+  images.InjectResponseMutation<cri::PullImageResponse>(
+      "PullImage", [](cri::PullImageResponse& r) { r.clear_image_ref(); });
+  absl::StatusOr<cri::PullImageResponse> pulled = images.PullImage(Pull("registry.example/b:1"));
+  REQUIRE(pulled.ok());
+  CHECK(pulled->image_ref().empty());
+  CHECK(images.HasImage("registry.example/b:1"));
+  CHECK_FALSE(images.PullImage(Pull("registry.example/c:1"))->image_ref().empty());
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace krl

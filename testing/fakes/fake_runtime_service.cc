@@ -208,13 +208,10 @@ void FakeRuntimeService::TimerLoop() {
   krl::MutexLock lock(&mu_);
   while (!shutting_down_) {
     ProcessDueLocked(clock().Now());
+    // Past ProcessDueLocked, the first armed entry is the earliest deadline (or a stale one,
+    // which only wakes the loop early once).
     std::optional<absl::Time> earliest;
-    for (const auto& [id, c] : containers_) {
-      if (c.exit_deadline.has_value() && c.State() == cri::CONTAINER_RUNNING &&
-          (!earliest.has_value() || *c.exit_deadline < *earliest)) {
-        earliest = c.exit_deadline;
-      }
-    }
+    if (!armed_exits_.empty()) earliest = armed_exits_.begin()->first;
     const uint64_t generation = timer_generation_;
     auto woken = [this, generation]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return shutting_down_ || timer_generation_ != generation;
@@ -228,16 +225,18 @@ void FakeRuntimeService::TimerLoop() {
 }
 
 void FakeRuntimeService::ProcessDueLocked(absl::Time now) {
+  // Every call runs this: it reads only the armed deadlines that have passed, in (deadline, id)
+  // order, not every container. Entries whose container was removed, re-armed or stopped
+  // meanwhile are stale and dropped here.
   std::vector<Container*> due;
-  for (auto& [id, c] : containers_) {
-    if (c.exit_deadline.has_value() && *c.exit_deadline <= now &&
-        c.State() == cri::CONTAINER_RUNNING) {
-      due.push_back(&c);
-    }
+  while (!armed_exits_.empty() && armed_exits_.begin()->first <= now) {
+    auto node = armed_exits_.extract(armed_exits_.begin());
+    auto it = containers_.find(node.value().second);
+    if (it == containers_.end()) continue;
+    Container& c = it->second;
+    if (c.exit_deadline != node.value().first || c.State() != cri::CONTAINER_RUNNING) continue;
+    due.push_back(&c);
   }
-  std::sort(due.begin(), due.end(), [](const Container* a, const Container* b) {
-    return std::tie(*a->exit_deadline, a->id) < std::tie(*b->exit_deadline, b->id);
-  });
   for (Container* c : due) {
     // The process ended at its deadline, not when the fake noticed.
     int64_t finished = absl::ToUnixNanos(*c->exit_deadline);
@@ -253,6 +252,7 @@ void FakeRuntimeService::ArmExitLocked(Container& container, absl::Time from) {
   container.exit_deadline.reset();
   if (!container.script.exit_after.has_value()) return;
   container.exit_deadline = from + std::max(absl::ZeroDuration(), *container.script.exit_after);
+  armed_exits_.emplace(*container.exit_deadline, container.id);
   ++timer_generation_;
 }
 
@@ -272,8 +272,12 @@ absl::StatusOr<FakeRuntimeService::Container*> FakeRuntimeService::FindContainer
 std::vector<FakeRuntimeService::Container*> FakeRuntimeService::ContainersOfLocked(
     const std::string& sandbox_id) {
   std::vector<Container*> result;
-  for (auto& [id, c] : containers_) {
-    if (c.sandbox_id == sandbox_id) result.push_back(&c);
+  auto ids = sandbox_containers_.find(sandbox_id);
+  if (ids == sandbox_containers_.end()) return result;
+  result.reserve(ids->second.size());
+  for (const std::string& id : ids->second) {
+    auto it = containers_.find(id);
+    if (it != containers_.end()) result.push_back(&it->second);
   }
   std::sort(result.begin(), result.end(), [](const Container* a, const Container* b) {
     return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
@@ -335,6 +339,11 @@ void FakeRuntimeService::RemoveContainerLocked(const std::string& container_id) 
   KillLocked(it->second);
   std::string sandbox_id = it->second.sandbox_id;
   container_names_.erase(it->second.name);
+  auto siblings = sandbox_containers_.find(sandbox_id);
+  if (siblings != sandbox_containers_.end()) {
+    siblings->second.erase(id);
+    if (siblings->second.empty()) sandbox_containers_.erase(siblings);
+  }
   containers_.erase(it);
   PublishLocked(id, sandbox_id, cri::CONTAINER_DELETED_EVENT);
 }
@@ -747,159 +756,165 @@ std::vector<cri::PodSandboxMetrics> FakeRuntimeService::ListMetricsLocked() {
 
 absl::StatusOr<cri::VersionResponse> FakeRuntimeService::Version(
     const cri::VersionRequest& request) {
-  if (absl::Status injected = BeginCall("Version", request); !injected.ok()) return injected;
-  cri::VersionResponse response;
-  response.set_version("0.1.0");  // the kubelet API version containerd reports
-  response.set_runtime_name(options_.runtime_name);
-  response.set_runtime_version(options_.runtime_version);
-  response.set_runtime_api_version("v1");
-  return response;
+  return HandleCall<cri::VersionResponse>(
+      "Version", request, [&]() -> absl::StatusOr<cri::VersionResponse> {
+        cri::VersionResponse response;
+        response.set_version("0.1.0");  // the kubelet API version containerd reports
+        response.set_runtime_name(options_.runtime_name);
+        response.set_runtime_version(options_.runtime_version);
+        response.set_runtime_api_version("v1");
+        return response;
+      });
 }
 
 absl::StatusOr<cri::RunPodSandboxResponse> FakeRuntimeService::RunPodSandbox(
     const cri::RunPodSandboxRequest& request) {
-  if (absl::Status injected = BeginCall("RunPodSandbox", request); !injected.ok()) return injected;
-  const cri::PodSandboxConfig& config = request.config();
-  if (!config.has_metadata()) return absl::UnknownError("sandbox config must include metadata");
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  const std::string name = MakeSandboxName(config.metadata());
-  auto reserved = sandbox_names_.find(name);
-  if (reserved != sandbox_names_.end()) {
-    return absl::UnknownError(absl::StrCat("failed to reserve sandbox name ", Quote(name),
-                                           ": name ", Quote(name), " is reserved for ",
-                                           Quote(reserved->second)));
-  }
-  const std::string& handler = request.runtime_handler();
-  if (!handler.empty() &&
-      std::find(options_.runtime_handlers.begin(), options_.runtime_handlers.end(), handler) ==
-          options_.runtime_handlers.end()) {
-    return absl::UnknownError(absl::StrCat("failed to get sandbox runtime: no runtime for ",
-                                           Quote(handler), " is configured"));
-  }
-  if (HostNetwork(config) && !config.hostname().empty()) {
-    // A host-network pod shares the node's UTS namespace, where runc refuses to set a hostname
-    // (the kubelet sets none for such pods). containerd releases the name again.
-    return absl::UnknownError(
-        "failed to create containerd task: failed to create shim task: OCI runtime create "
-        "failed: runc create failed: unable to set hostname without a private UTS namespace: "
-        "unknown");
-  }
-  Sandbox sandbox;
-  sandbox.id = ids_.NewId();
-  sandbox.name = name;
-  sandbox.config = config;
-  sandbox.runtime_handler = handler;
-  sandbox.created_at = NowNanos();
-  sandbox.ip = AllocateIpLocked(config);
-  sandbox.pid = next_pid_++;
-  const std::string id = sandbox.id;
-  sandbox_names_[name] = id;
-  sandboxes_.emplace(id, std::move(sandbox));
-  PublishLocked(id, id, cri::CONTAINER_CREATED_EVENT);
-  PublishLocked(id, id, cri::CONTAINER_STARTED_EVENT);
-  cri::RunPodSandboxResponse response;
-  response.set_pod_sandbox_id(id);
-  return response;
+  return HandleCall<cri::RunPodSandboxResponse>(
+      "RunPodSandbox", request, [&]() -> absl::StatusOr<cri::RunPodSandboxResponse> {
+        const cri::PodSandboxConfig& config = request.config();
+        if (!config.has_metadata())
+          return absl::UnknownError("sandbox config must include metadata");
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        const std::string name = MakeSandboxName(config.metadata());
+        auto reserved = sandbox_names_.find(name);
+        if (reserved != sandbox_names_.end()) {
+          return absl::UnknownError(absl::StrCat("failed to reserve sandbox name ", Quote(name),
+                                                 ": name ", Quote(name), " is reserved for ",
+                                                 Quote(reserved->second)));
+        }
+        const std::string& handler = request.runtime_handler();
+        if (!handler.empty() &&
+            std::find(options_.runtime_handlers.begin(), options_.runtime_handlers.end(),
+                      handler) == options_.runtime_handlers.end()) {
+          return absl::UnknownError(absl::StrCat("failed to get sandbox runtime: no runtime for ",
+                                                 Quote(handler), " is configured"));
+        }
+        if (HostNetwork(config) && !config.hostname().empty()) {
+          // A host-network pod shares the node's UTS namespace, where runc refuses to set a
+          // hostname (the kubelet sets none for such pods). containerd releases the name again.
+          return absl::UnknownError(
+              "failed to create containerd task: failed to create shim task: OCI runtime create "
+              "failed: runc create failed: unable to set hostname without a private UTS namespace: "
+              "unknown");
+        }
+        Sandbox sandbox;
+        sandbox.id = ids_.NewId();
+        sandbox.name = name;
+        sandbox.config = config;
+        sandbox.runtime_handler = handler;
+        sandbox.created_at = NowNanos();
+        sandbox.ip = AllocateIpLocked(config);
+        sandbox.pid = next_pid_++;
+        const std::string id = sandbox.id;
+        sandbox_names_[name] = id;
+        sandboxes_.emplace(id, std::move(sandbox));
+        PublishLocked(id, id, cri::CONTAINER_CREATED_EVENT);
+        PublishLocked(id, id, cri::CONTAINER_STARTED_EVENT);
+        cri::RunPodSandboxResponse response;
+        response.set_pod_sandbox_id(id);
+        return response;
+      });
 }
 
 absl::StatusOr<cri::StopPodSandboxResponse> FakeRuntimeService::StopPodSandbox(
     const cri::StopPodSandboxRequest& request) {
-  if (absl::Status injected = BeginCall("StopPodSandbox", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
-  if (!sandbox.ok()) {
-    // Idempotent for ids that no longer exist (containerd >= 1.6.35, 1.7, 2.x).
-    if (absl::IsNotFound(sandbox.status())) return cri::StopPodSandboxResponse();
-    return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                             Quote(request.pod_sandbox_id())),
-                sandbox.status());
-  }
-  StopSandboxLocked(**sandbox);
-  return cri::StopPodSandboxResponse();
+  return HandleCall<cri::StopPodSandboxResponse>(
+      "StopPodSandbox", request, [&]() -> absl::StatusOr<cri::StopPodSandboxResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
+        if (!sandbox.ok()) {
+          // Idempotent for ids that no longer exist (containerd >= 1.6.35, 1.7, 2.x).
+          if (absl::IsNotFound(sandbox.status())) return cri::StopPodSandboxResponse();
+          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
+                                   Quote(request.pod_sandbox_id())),
+                      sandbox.status());
+        }
+        StopSandboxLocked(**sandbox);
+        return cri::StopPodSandboxResponse();
+      });
 }
 
 absl::StatusOr<cri::RemovePodSandboxResponse> FakeRuntimeService::RemovePodSandbox(
     const cri::RemovePodSandboxRequest& request) {
-  if (absl::Status injected = BeginCall("RemovePodSandbox", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
-  if (!found.ok()) {
-    if (absl::IsNotFound(found.status())) return cri::RemovePodSandboxResponse();
-    return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                             Quote(request.pod_sandbox_id())),
-                found.status());
-  }
-  // As containerd: stop it first (its containers too), then remove its containers, then it.
-  Sandbox& sandbox = **found;
-  StopSandboxLocked(sandbox);
-  const std::string id = sandbox.id;
-  for (Container* c : ContainersOfLocked(id)) RemoveContainerLocked(c->id);
-  sandbox_names_.erase(sandbox.name);
-  sandboxes_.erase(id);
-  PublishLocked(id, id, cri::CONTAINER_DELETED_EVENT);
-  return cri::RemovePodSandboxResponse();
+  return HandleCall<cri::RemovePodSandboxResponse>(
+      "RemovePodSandbox", request, [&]() -> absl::StatusOr<cri::RemovePodSandboxResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
+        if (!found.ok()) {
+          if (absl::IsNotFound(found.status())) return cri::RemovePodSandboxResponse();
+          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
+                                   Quote(request.pod_sandbox_id())),
+                      found.status());
+        }
+        // As containerd: stop it first (its containers too), then remove its containers, then it.
+        Sandbox& sandbox = **found;
+        StopSandboxLocked(sandbox);
+        const std::string id = sandbox.id;
+        for (Container* c : ContainersOfLocked(id)) RemoveContainerLocked(c->id);
+        sandbox_names_.erase(sandbox.name);
+        sandboxes_.erase(id);
+        PublishLocked(id, id, cri::CONTAINER_DELETED_EVENT);
+        return cri::RemovePodSandboxResponse();
+      });
 }
 
 absl::StatusOr<cri::PodSandboxStatusResponse> FakeRuntimeService::PodSandboxStatus(
     const cri::PodSandboxStatusRequest& request) {
-  if (absl::Status injected = BeginCall("PodSandboxStatus", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
-  if (!sandbox.ok()) {
-    return Wrap("an error occurred when try to find sandbox", sandbox.status());
-  }
-  cri::PodSandboxStatusResponse response;
-  *response.mutable_status() = SandboxStatusLocked(**sandbox);
-  if (request.verbose()) {
-    const Sandbox& s = **sandbox;
-    (*response.mutable_info())["info"] =
-        absl::StrCat("{\"pid\":", s.pid, ",\"processStatus\":\"", s.ready ? "running" : "deleted",
-                     "\",\"netNamespaceClosed\":", s.netns_closed ? "true" : "false",
-                     ",\"runtimeHandler\":\"", s.runtime_handler, "\"}");
-  }
-  return response;
+  return HandleCall<cri::PodSandboxStatusResponse>(
+      "PodSandboxStatus", request, [&]() -> absl::StatusOr<cri::PodSandboxStatusResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
+        if (!sandbox.ok()) {
+          return Wrap("an error occurred when try to find sandbox", sandbox.status());
+        }
+        cri::PodSandboxStatusResponse response;
+        *response.mutable_status() = SandboxStatusLocked(**sandbox);
+        if (request.verbose()) {
+          const Sandbox& s = **sandbox;
+          (*response.mutable_info())["info"] = absl::StrCat(
+              "{\"pid\":", s.pid, ",\"processStatus\":\"", s.ready ? "running" : "deleted",
+              "\",\"netNamespaceClosed\":", s.netns_closed ? "true" : "false",
+              ",\"runtimeHandler\":\"", s.runtime_handler, "\"}");
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<cri::ListPodSandboxResponse> FakeRuntimeService::ListPodSandbox(
     const cri::ListPodSandboxRequest& request) {
-  if (absl::Status injected = BeginCall("ListPodSandbox", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  cri::ListPodSandboxResponse response;
-  for (cri::PodSandbox& item :
-       ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr)) {
-    *response.add_items() = std::move(item);
-  }
-  return response;
+  return HandleCall<cri::ListPodSandboxResponse>(
+      "ListPodSandbox", request, [&]() -> absl::StatusOr<cri::ListPodSandboxResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        cri::ListPodSandboxResponse response;
+        for (cri::PodSandbox& item :
+             ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr)) {
+          *response.add_items() = std::move(item);
+        }
+        return response;
+      });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxes(
     const cri::StreamPodSandboxesRequest& request,
     const std::function<void(cri::StreamPodSandboxesResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamPodSandboxes", request); !injected.ok()) {
-    return injected;
-  }
-  std::vector<cri::PodSandbox> items;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    items = ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr);
-  }
-  SendBatches(std::move(items), options_.stream_batch_size,
-              &cri::StreamPodSandboxesResponse::mutable_pod_sandboxes, on_message);
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamPodSandboxes", request, on_message,
+      [&](const std::function<void(cri::StreamPodSandboxesResponse &&)>& sink) -> absl::Status {
+        std::vector<cri::PodSandbox> items;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          items = ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr);
+        }
+        SendBatches(std::move(items), options_.stream_batch_size,
+                    &cri::StreamPodSandboxesResponse::mutable_pod_sandboxes, sink);
+        return absl::OkStatus();
+      });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -907,375 +922,388 @@ absl::Status FakeRuntimeService::StreamPodSandboxes(
 
 absl::StatusOr<cri::CreateContainerResponse> FakeRuntimeService::CreateContainer(
     const cri::CreateContainerRequest& request) {
-  if (absl::Status injected = BeginCall("CreateContainer", request); !injected.ok()) {
-    return injected;
-  }
-  const cri::ContainerConfig& config = request.config();
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
-  if (!sandbox.ok()) {
-    return Wrap(absl::StrCat("failed to find sandbox id ", Quote(request.pod_sandbox_id())),
-                sandbox.status());
-  }
-  const std::string sandbox_id = (*sandbox)->id;
-  if (!(*sandbox)->ready) {
-    // The sandbox's task is gone once it stopped; containerd fails to load it.
-    return absl::NotFoundError(
-        absl::StrCat("failed to get sandbox container task: no running task found: task ",
-                     sandbox_id, " not found: not found"));
-  }
-  if (!config.has_metadata()) return absl::UnknownError("container config must include metadata");
-  // containerd names the container after the sandbox metadata sent with this request.
-  const std::string name =
-      MakeContainerName(config.metadata(), request.sandbox_config().metadata());
-  auto reserved = container_names_.find(name);
-  if (reserved != container_names_.end()) {
-    return absl::UnknownError(absl::StrCat("failed to reserve container name ", Quote(name),
-                                           ": name ", Quote(name), " is reserved for ",
-                                           Quote(reserved->second)));
-  }
-  const std::string& image = config.image().image();
-  std::string image_id;
-  if (images_ != nullptr) {
-    absl::StatusOr<FakeImageService::Resolved> resolved = images_->Resolve(image);
-    if (!resolved.ok()) {
-      return Wrap(absl::StrCat("failed to resolve image ", Quote(image)), resolved.status());
-    }
-    image_id = resolved->id;
-  } else {
-    image_id = absl::StrCat("sha256:", IdGenerator::Sha256Hex("config:" + image));
-  }
-  Container container;
-  container.id = ids_.NewId();
-  container.name = name;
-  container.sandbox_id = sandbox_id;
-  container.config = config;
-  container.image_id = image_id;
-  const std::string& log_directory = request.sandbox_config().log_directory();
-  if (!log_directory.empty() && !config.log_path().empty()) {
-    container.log_path = absl::StrCat(log_directory, absl::EndsWith(log_directory, "/") ? "" : "/",
-                                      config.log_path());
-  }
-  container.created_at = NowNanos();
-  auto script = scripts_by_name_.find(config.metadata().name());
-  if (script != scripts_by_name_.end()) container.script = script->second;
-  const std::string id = container.id;
-  container_names_[name] = id;
-  containers_.emplace(id, std::move(container));
-  PublishLocked(id, sandbox_id, cri::CONTAINER_CREATED_EVENT);
-  cri::CreateContainerResponse response;
-  response.set_container_id(id);
-  return response;
+  return HandleCall<cri::CreateContainerResponse>(
+      "CreateContainer", request, [&]() -> absl::StatusOr<cri::CreateContainerResponse> {
+        const cri::ContainerConfig& config = request.config();
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
+        if (!sandbox.ok()) {
+          return Wrap(absl::StrCat("failed to find sandbox id ", Quote(request.pod_sandbox_id())),
+                      sandbox.status());
+        }
+        const std::string sandbox_id = (*sandbox)->id;
+        if (!(*sandbox)->ready) {
+          // The sandbox's task is gone once it stopped; containerd fails to load it.
+          return absl::NotFoundError(
+              absl::StrCat("failed to get sandbox container task: no running task found: task ",
+                           sandbox_id, " not found: not found"));
+        }
+        if (!config.has_metadata())
+          return absl::UnknownError("container config must include metadata");
+        // containerd names the container after the sandbox metadata sent with this request.
+        const std::string name =
+            MakeContainerName(config.metadata(), request.sandbox_config().metadata());
+        auto reserved = container_names_.find(name);
+        if (reserved != container_names_.end()) {
+          return absl::UnknownError(absl::StrCat("failed to reserve container name ", Quote(name),
+                                                 ": name ", Quote(name), " is reserved for ",
+                                                 Quote(reserved->second)));
+        }
+        const std::string& image = config.image().image();
+        std::string image_id;
+        if (images_ != nullptr) {
+          absl::StatusOr<FakeImageService::Resolved> resolved = images_->Resolve(image);
+          if (!resolved.ok()) {
+            return Wrap(absl::StrCat("failed to resolve image ", Quote(image)), resolved.status());
+          }
+          image_id = resolved->id;
+        } else {
+          image_id = absl::StrCat("sha256:", IdGenerator::Sha256Hex("config:" + image));
+        }
+        Container container;
+        container.id = ids_.NewId();
+        container.name = name;
+        container.sandbox_id = sandbox_id;
+        container.config = config;
+        container.image_id = image_id;
+        const std::string& log_directory = request.sandbox_config().log_directory();
+        if (!log_directory.empty() && !config.log_path().empty()) {
+          container.log_path = absl::StrCat(
+              log_directory, absl::EndsWith(log_directory, "/") ? "" : "/", config.log_path());
+        }
+        container.created_at = NowNanos();
+        auto script = scripts_by_name_.find(config.metadata().name());
+        if (script != scripts_by_name_.end()) container.script = script->second;
+        const std::string id = container.id;
+        container_names_[name] = id;
+        sandbox_containers_[sandbox_id].insert(id);
+        containers_.emplace(id, std::move(container));
+        PublishLocked(id, sandbox_id, cri::CONTAINER_CREATED_EVENT);
+        cri::CreateContainerResponse response;
+        response.set_container_id(id);
+        return response;
+      });
 }
 
 absl::StatusOr<cri::StartContainerResponse> FakeRuntimeService::StartContainer(
     const cri::StartContainerRequest& request) {
-  if (absl::Status injected = BeginCall("StartContainer", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("an error occurred when try to find container ",
-                             Quote(request.container_id())),
-                found.status());
-  }
-  Container& c = **found;
-  if (c.State() != cri::CONTAINER_CREATED) {
-    return absl::UnknownError(absl::StrCat("failed to set starting state for container ",
-                                           Quote(c.id), ": container is in ",
-                                           cri::ContainerState_Name(c.State()), " state"));
-  }
-  // From here on a failure leaves the container EXITED with StartError, as in containerd.
-  auto sandbox = sandboxes_.find(c.sandbox_id);
-  if (sandbox == sandboxes_.end()) {
-    std::string message = absl::StrCat("sandbox ", Quote(c.sandbox_id), " not found: not found");
-    FailStartLocked(c, message);
-    return absl::NotFoundError(message);
-  }
-  if (!sandbox->second.ready) {
-    std::string message =
-        absl::StrCat("sandbox container ", Quote(c.sandbox_id), " is not running");
-    FailStartLocked(c, message);
-    return absl::UnknownError(message);
-  }
-  if (absl::Status log = OpenLogLocked(c, /*append_script_lines=*/true); !log.ok()) {
-    std::string message = absl::StrCat(
-        "failed to create containerd task: failed to create container loggers: ", log.message());
-    FailStartLocked(c, message);
-    return absl::UnknownError(message);
-  }
-  if (!c.script.start_error.ok()) {
-    FailStartLocked(c, c.script.start_error.message());
-    return c.script.start_error;
-  }
-  const absl::Time now = clock().Now();
-  c.started_at = absl::ToUnixNanos(now);
-  c.pid = next_pid_++;
-  PublishLocked(c.id, c.sandbox_id, cri::CONTAINER_STARTED_EVENT);
-  ArmExitLocked(c, now);
-  ProcessDueLocked(now);  // a zero exit_after exits right away
-  return cri::StartContainerResponse();
+  return HandleCall<cri::StartContainerResponse>(
+      "StartContainer", request, [&]() -> absl::StatusOr<cri::StartContainerResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("an error occurred when try to find container ",
+                                   Quote(request.container_id())),
+                      found.status());
+        }
+        Container& c = **found;
+        if (c.State() != cri::CONTAINER_CREATED) {
+          return absl::UnknownError(absl::StrCat("failed to set starting state for container ",
+                                                 Quote(c.id), ": container is in ",
+                                                 cri::ContainerState_Name(c.State()), " state"));
+        }
+        // From here on a failure leaves the container EXITED with StartError, as in containerd.
+        auto sandbox = sandboxes_.find(c.sandbox_id);
+        if (sandbox == sandboxes_.end()) {
+          std::string message =
+              absl::StrCat("sandbox ", Quote(c.sandbox_id), " not found: not found");
+          FailStartLocked(c, message);
+          return absl::NotFoundError(message);
+        }
+        if (!sandbox->second.ready) {
+          std::string message =
+              absl::StrCat("sandbox container ", Quote(c.sandbox_id), " is not running");
+          FailStartLocked(c, message);
+          return absl::UnknownError(message);
+        }
+        if (absl::Status log = OpenLogLocked(c, /*append_script_lines=*/true); !log.ok()) {
+          std::string message =
+              absl::StrCat("failed to create containerd task: failed to create container loggers: ",
+                           log.message());
+          FailStartLocked(c, message);
+          return absl::UnknownError(message);
+        }
+        if (!c.script.start_error.ok()) {
+          FailStartLocked(c, c.script.start_error.message());
+          return c.script.start_error;
+        }
+        const absl::Time now = clock().Now();
+        c.started_at = absl::ToUnixNanos(now);
+        c.pid = next_pid_++;
+        PublishLocked(c.id, c.sandbox_id, cri::CONTAINER_STARTED_EVENT);
+        ArmExitLocked(c, now);
+        ProcessDueLocked(now);  // a zero exit_after exits right away
+        return cri::StartContainerResponse();
+      });
 }
 
 absl::StatusOr<cri::StopContainerResponse> FakeRuntimeService::StopContainer(
     const cri::StopContainerRequest& request) {
-  if (absl::Status injected = BeginCall("StopContainer", request); !injected.ok()) {
-    return injected;
-  }
-  std::string id;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-    if (!found.ok()) {
-      if (absl::IsNotFound(found.status())) return cri::StopContainerResponse();
-      return Wrap(absl::StrCat("an error occurred when try to find container ",
-                               Quote(request.container_id())),
-                  found.status());
-    }
-    Container& c = **found;
-    if (c.State() == cri::CONTAINER_UNKNOWN) {
-      KillLocked(c);
-      return cri::StopContainerResponse();
-    }
-    // Stopping a created or exited container does nothing (a created one stays CREATED).
-    if (c.State() != cri::CONTAINER_RUNNING) return cri::StopContainerResponse();
-    if (request.timeout() <= 0) {
-      ExitLocked(c, kKilledExitCode, "", NowNanos());
-      return cri::StopContainerResponse();
-    }
-    if (!c.script.ignore_sigterm) {
-      ExitLocked(c, c.script.sigterm_exit_code, "", NowNanos());
-      return cri::StopContainerResponse();
-    }
-    id = c.id;
-  }
-  // SIGTERM is ignored: wait out the grace period (without the lock), then SIGKILL.
-  clock().SleepFor(absl::Seconds(request.timeout()));
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  auto it = containers_.find(id);
-  if (it != containers_.end() && it->second.State() == cri::CONTAINER_RUNNING) {
-    ExitLocked(it->second, kKilledExitCode, "", NowNanos());
-  }
-  return cri::StopContainerResponse();
+  return HandleCall<cri::StopContainerResponse>(
+      "StopContainer", request, [&]() -> absl::StatusOr<cri::StopContainerResponse> {
+        std::string id;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+          if (!found.ok()) {
+            if (absl::IsNotFound(found.status())) return cri::StopContainerResponse();
+            return Wrap(absl::StrCat("an error occurred when try to find container ",
+                                     Quote(request.container_id())),
+                        found.status());
+          }
+          Container& c = **found;
+          if (c.State() == cri::CONTAINER_UNKNOWN) {
+            KillLocked(c);
+            return cri::StopContainerResponse();
+          }
+          // Stopping a created or exited container does nothing (a created one stays CREATED).
+          if (c.State() != cri::CONTAINER_RUNNING) return cri::StopContainerResponse();
+          if (request.timeout() <= 0) {
+            ExitLocked(c, kKilledExitCode, "", NowNanos());
+            return cri::StopContainerResponse();
+          }
+          if (!c.script.ignore_sigterm) {
+            ExitLocked(c, c.script.sigterm_exit_code, "", NowNanos());
+            return cri::StopContainerResponse();
+          }
+          id = c.id;
+        }
+        // SIGTERM is ignored: wait out the grace period (without the lock), then SIGKILL.
+        clock().SleepFor(absl::Seconds(request.timeout()));
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        auto it = containers_.find(id);
+        if (it != containers_.end() && it->second.State() == cri::CONTAINER_RUNNING) {
+          ExitLocked(it->second, kKilledExitCode, "", NowNanos());
+        }
+        return cri::StopContainerResponse();
+      });
 }
 
 absl::StatusOr<cri::RemoveContainerResponse> FakeRuntimeService::RemoveContainer(
     const cri::RemoveContainerRequest& request) {
-  if (absl::Status injected = BeginCall("RemoveContainer", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) {
-    if (absl::IsNotFound(found.status())) return cri::RemoveContainerResponse();
-    return Wrap(absl::StrCat("an error occurred when try to find container ",
-                             Quote(request.container_id())),
-                found.status());
-  }
-  // A running container is killed first, as containerd's forcible stop does.
-  RemoveContainerLocked((*found)->id);
-  return cri::RemoveContainerResponse();
+  return HandleCall<cri::RemoveContainerResponse>(
+      "RemoveContainer", request, [&]() -> absl::StatusOr<cri::RemoveContainerResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) {
+          if (absl::IsNotFound(found.status())) return cri::RemoveContainerResponse();
+          return Wrap(absl::StrCat("an error occurred when try to find container ",
+                                   Quote(request.container_id())),
+                      found.status());
+        }
+        // A running container is killed first, as containerd's forcible stop does.
+        RemoveContainerLocked((*found)->id);
+        return cri::RemoveContainerResponse();
+      });
 }
 
 absl::StatusOr<cri::ListContainersResponse> FakeRuntimeService::ListContainers(
     const cri::ListContainersRequest& request) {
-  if (absl::Status injected = BeginCall("ListContainers", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  cri::ListContainersResponse response;
-  for (cri::Container& item :
-       ListContainersLocked(request.has_filter() ? &request.filter() : nullptr)) {
-    *response.add_containers() = std::move(item);
-  }
-  return response;
+  return HandleCall<cri::ListContainersResponse>(
+      "ListContainers", request, [&]() -> absl::StatusOr<cri::ListContainersResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        cri::ListContainersResponse response;
+        for (cri::Container& item :
+             ListContainersLocked(request.has_filter() ? &request.filter() : nullptr)) {
+          *response.add_containers() = std::move(item);
+        }
+        return response;
+      });
 }
 
 absl::Status FakeRuntimeService::StreamContainers(
     const cri::StreamContainersRequest& request,
     const std::function<void(cri::StreamContainersResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamContainers", request); !injected.ok()) {
-    return injected;
-  }
-  std::vector<cri::Container> items;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    items = ListContainersLocked(request.has_filter() ? &request.filter() : nullptr);
-  }
-  SendBatches(std::move(items), options_.stream_batch_size,
-              &cri::StreamContainersResponse::mutable_containers, on_message);
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamContainers", request, on_message,
+      [&](const std::function<void(cri::StreamContainersResponse &&)>& sink) -> absl::Status {
+        std::vector<cri::Container> items;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          items = ListContainersLocked(request.has_filter() ? &request.filter() : nullptr);
+        }
+        SendBatches(std::move(items), options_.stream_batch_size,
+                    &cri::StreamContainersResponse::mutable_containers, sink);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<cri::ContainerStatusResponse> FakeRuntimeService::ContainerStatus(
     const cri::ContainerStatusRequest& request) {
-  if (absl::Status injected = BeginCall("ContainerStatus", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("an error occurred when try to find container ",
-                             Quote(request.container_id())),
-                found.status());
-  }
-  cri::ContainerStatusResponse response;
-  *response.mutable_status() = ContainerStatusLocked(**found);
-  if (request.verbose()) {
-    const Container& c = **found;
-    (*response.mutable_info())["info"] =
-        absl::StrCat("{\"sandboxID\":\"", c.sandbox_id, "\",\"pid\":", c.pid,
-                     ",\"removing\":false,\"runtimeType\":\"io.containerd.runc.v2\"}");
-  }
-  return response;
+  return HandleCall<cri::ContainerStatusResponse>(
+      "ContainerStatus", request, [&]() -> absl::StatusOr<cri::ContainerStatusResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("an error occurred when try to find container ",
+                                   Quote(request.container_id())),
+                      found.status());
+        }
+        cri::ContainerStatusResponse response;
+        *response.mutable_status() = ContainerStatusLocked(**found);
+        if (request.verbose()) {
+          const Container& c = **found;
+          (*response.mutable_info())["info"] =
+              absl::StrCat("{\"sandboxID\":\"", c.sandbox_id, "\",\"pid\":", c.pid,
+                           ",\"removing\":false,\"runtimeType\":\"io.containerd.runc.v2\"}");
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<cri::UpdateContainerResourcesResponse> FakeRuntimeService::UpdateContainerResources(
     const cri::UpdateContainerResourcesRequest& request) {
-  if (absl::Status injected = BeginCall("UpdateContainerResources", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) return Wrap("failed to find container", found.status());
-  if (request.has_linux()) (*found)->resources = request.linux();
-  return cri::UpdateContainerResourcesResponse();
+  return HandleCall<cri::UpdateContainerResourcesResponse>(
+      "UpdateContainerResources", request,
+      [&]() -> absl::StatusOr<cri::UpdateContainerResourcesResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) return Wrap("failed to find container", found.status());
+        if (request.has_linux()) (*found)->resources = request.linux();
+        return cri::UpdateContainerResourcesResponse();
+      });
 }
 
 absl::StatusOr<cri::ReopenContainerLogResponse> FakeRuntimeService::ReopenContainerLog(
     const cri::ReopenContainerLogRequest& request) {
-  if (absl::Status injected = BeginCall("ReopenContainerLog", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("an error occurred when try to find container ",
-                             Quote(request.container_id())),
-                found.status());
-  }
-  if ((*found)->State() != cri::CONTAINER_RUNNING) {
-    return absl::UnknownError("container is not running");
-  }
-  // A rotated log is reopened: the file is created anew.
-  if (absl::Status log = OpenLogLocked(**found, /*append_script_lines=*/false); !log.ok()) {
-    return log;
-  }
-  return cri::ReopenContainerLogResponse();
+  return HandleCall<cri::ReopenContainerLogResponse>(
+      "ReopenContainerLog", request, [&]() -> absl::StatusOr<cri::ReopenContainerLogResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("an error occurred when try to find container ",
+                                   Quote(request.container_id())),
+                      found.status());
+        }
+        if ((*found)->State() != cri::CONTAINER_RUNNING) {
+          return absl::UnknownError("container is not running");
+        }
+        // A rotated log is reopened: the file is created anew.
+        if (absl::Status log = OpenLogLocked(**found, /*append_script_lines=*/false); !log.ok()) {
+          return log;
+        }
+        return cri::ReopenContainerLogResponse();
+      });
 }
 
 absl::StatusOr<cri::ExecSyncResponse> FakeRuntimeService::ExecSync(
     const cri::ExecSyncRequest& request) {
-  if (absl::Status injected = BeginCall("ExecSync", request); !injected.ok()) return injected;
-  ExecResult result;
-  {
+  return HandleCall<cri::ExecSyncResponse>(
+      "ExecSync", request, [&]() -> absl::StatusOr<cri::ExecSyncResponse> {
+        ExecResult result;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+          if (!found.ok()) {
+            return Wrap(absl::StrCat("failed to exec in container: failed to find container ",
+                                     Quote(request.container_id()), " in store"),
+                        found.status());
+          }
+          const Container& c = **found;
+          if (c.State() != cri::CONTAINER_RUNNING) {
+            return absl::UnknownError(absl::StrCat("failed to exec in container: container is in ",
+                                                   cri::ContainerState_Name(c.State()), " state"));
+          }
+          std::vector<std::string> cmd(request.cmd().begin(), request.cmd().end());
+          auto in = exec_scripts_in_.find({c.id, cmd});
+          auto any = exec_scripts_.find(cmd);
+          result = in != exec_scripts_in_.end() ? in->second
+                   : any != exec_scripts_.end() ? any->second
+                                                : default_exec_;
+        }
+        const int64_t timeout = request.timeout();
+        if (timeout > 0 && result.delay > absl::Seconds(timeout)) {
+          clock().SleepFor(absl::Seconds(timeout));
+          return absl::DeadlineExceededError(absl::StrCat("failed to exec in container: timeout ",
+                                                          GoDuration(timeout),
+                                                          " exceeded: context deadline exceeded"));
+        }
+        if (result.delay > absl::ZeroDuration()) clock().SleepFor(result.delay);
+        cri::ExecSyncResponse response;
+        response.set_stdout(result.stdout_data);
+        response.set_stderr(result.stderr_data);
+        response.set_exit_code(result.exit_code);
+        return response;
+      });
+}
+
+absl::StatusOr<cri::ExecResponse> FakeRuntimeService::Exec(const cri::ExecRequest& request) {
+  return HandleCall<cri::ExecResponse>("Exec", request, [&]() -> absl::StatusOr<cri::ExecResponse> {
     krl::MutexLock lock(&mu_);
     ProcessDueLocked(clock().Now());
     absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
     if (!found.ok()) {
-      return Wrap(absl::StrCat("failed to exec in container: failed to find container ",
-                               Quote(request.container_id()), " in store"),
-                  found.status());
+      return Wrap(
+          absl::StrCat("failed to find container ", Quote(request.container_id()), " in store"),
+          found.status());
     }
-    const Container& c = **found;
-    if (c.State() != cri::CONTAINER_RUNNING) {
-      return absl::UnknownError(absl::StrCat("failed to exec in container: container is in ",
-                                             cri::ContainerState_Name(c.State()), " state"));
+    if ((*found)->State() != cri::CONTAINER_RUNNING) {
+      return absl::UnknownError(
+          absl::StrCat("container is in ", cri::ContainerState_Name((*found)->State()), " state"));
     }
-    std::vector<std::string> cmd(request.cmd().begin(), request.cmd().end());
-    auto in = exec_scripts_in_.find({c.id, cmd});
-    auto any = exec_scripts_.find(cmd);
-    result = in != exec_scripts_in_.end() ? in->second
-             : any != exec_scripts_.end() ? any->second
-                                          : default_exec_;
-  }
-  const int64_t timeout = request.timeout();
-  if (timeout > 0 && result.delay > absl::Seconds(timeout)) {
-    clock().SleepFor(absl::Seconds(timeout));
-    return absl::DeadlineExceededError(absl::StrCat("failed to exec in container: timeout ",
-                                                    GoDuration(timeout),
-                                                    " exceeded: context deadline exceeded"));
-  }
-  if (result.delay > absl::ZeroDuration()) clock().SleepFor(result.delay);
-  cri::ExecSyncResponse response;
-  response.set_stdout(result.stdout_data);
-  response.set_stderr(result.stderr_data);
-  response.set_exit_code(result.exit_code);
-  return response;
-}
-
-absl::StatusOr<cri::ExecResponse> FakeRuntimeService::Exec(const cri::ExecRequest& request) {
-  if (absl::Status injected = BeginCall("Exec", request); !injected.ok()) return injected;
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) {
-    return Wrap(
-        absl::StrCat("failed to find container ", Quote(request.container_id()), " in store"),
-        found.status());
-  }
-  if ((*found)->State() != cri::CONTAINER_RUNNING) {
-    return absl::UnknownError(
-        absl::StrCat("container is in ", cri::ContainerState_Name((*found)->State()), " state"));
-  }
-  // The streaming server's request validation.
-  if (request.tty() && request.stderr()) {
-    return absl::InvalidArgumentError("tty and stderr cannot both be true");
-  }
-  if (!request.stdin() && !request.stdout() && !request.stderr()) {
-    return absl::InvalidArgumentError("one of stdin, stdout, or stderr must be set");
-  }
-  cri::ExecResponse response;
-  response.set_url(absl::StrCat(options_.streaming_url, "/exec/", ids_.NewToken()));
-  return response;
+    // The streaming server's request validation.
+    if (request.tty() && request.stderr()) {
+      return absl::InvalidArgumentError("tty and stderr cannot both be true");
+    }
+    if (!request.stdin() && !request.stdout() && !request.stderr()) {
+      return absl::InvalidArgumentError("one of stdin, stdout, or stderr must be set");
+    }
+    cri::ExecResponse response;
+    response.set_url(absl::StrCat(options_.streaming_url, "/exec/", ids_.NewToken()));
+    return response;
+  });
 }
 
 absl::StatusOr<cri::AttachResponse> FakeRuntimeService::Attach(const cri::AttachRequest& request) {
-  if (absl::Status injected = BeginCall("Attach", request); !injected.ok()) return injected;
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) return Wrap("failed to find container in store", found.status());
-  if ((*found)->State() != cri::CONTAINER_RUNNING) {
-    return absl::UnknownError(
-        absl::StrCat("container is in ", cri::ContainerState_Name((*found)->State()), " state"));
-  }
-  if (request.tty() && request.stderr()) {
-    return absl::InvalidArgumentError("tty and stderr cannot both be true");
-  }
-  if (!request.stdin() && !request.stdout() && !request.stderr()) {
-    return absl::InvalidArgumentError("one of stdin, stdout, and stderr must be set");
-  }
-  cri::AttachResponse response;
-  response.set_url(absl::StrCat(options_.streaming_url, "/attach/", ids_.NewToken()));
-  return response;
+  return HandleCall<cri::AttachResponse>(
+      "Attach", request, [&]() -> absl::StatusOr<cri::AttachResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) return Wrap("failed to find container in store", found.status());
+        if ((*found)->State() != cri::CONTAINER_RUNNING) {
+          return absl::UnknownError(absl::StrCat(
+              "container is in ", cri::ContainerState_Name((*found)->State()), " state"));
+        }
+        if (request.tty() && request.stderr()) {
+          return absl::InvalidArgumentError("tty and stderr cannot both be true");
+        }
+        if (!request.stdin() && !request.stdout() && !request.stderr()) {
+          return absl::InvalidArgumentError("one of stdin, stdout, and stderr must be set");
+        }
+        cri::AttachResponse response;
+        response.set_url(absl::StrCat(options_.streaming_url, "/attach/", ids_.NewToken()));
+        return response;
+      });
 }
 
 absl::StatusOr<cri::PortForwardResponse> FakeRuntimeService::PortForward(
     const cri::PortForwardRequest& request) {
-  if (absl::Status injected = BeginCall("PortForward", request); !injected.ok()) return injected;
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("failed to find sandbox ", Quote(request.pod_sandbox_id())),
-                found.status());
-  }
-  if (!(*found)->ready) return absl::UnknownError("sandbox container is not running");
-  cri::PortForwardResponse response;
-  response.set_url(absl::StrCat(options_.streaming_url, "/portforward/", ids_.NewToken()));
-  return response;
+  return HandleCall<cri::PortForwardResponse>(
+      "PortForward", request, [&]() -> absl::StatusOr<cri::PortForwardResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("failed to find sandbox ", Quote(request.pod_sandbox_id())),
+                      found.status());
+        }
+        if (!(*found)->ready) return absl::UnknownError("sandbox container is not running");
+        cri::PortForwardResponse response;
+        response.set_url(absl::StrCat(options_.streaming_url, "/portforward/", ids_.NewToken()));
+        return response;
+      });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1283,156 +1311,164 @@ absl::StatusOr<cri::PortForwardResponse> FakeRuntimeService::PortForward(
 
 absl::StatusOr<cri::ContainerStatsResponse> FakeRuntimeService::ContainerStats(
     const cri::ContainerStatsRequest& request) {
-  if (absl::Status injected = BeginCall("ContainerStats", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-  if (!found.ok()) return Wrap("failed to find container", found.status());
-  // containerd asks the task for metrics; a container without a running task has none.
-  if ((*found)->State() != cri::CONTAINER_RUNNING) {
-    return absl::UnknownError("unexpected metrics response: []");
-  }
-  cri::ContainerStatsResponse response;
-  *response.mutable_stats() = ContainerStatsLocked(**found, NowNanos());
-  return response;
+  return HandleCall<cri::ContainerStatsResponse>(
+      "ContainerStats", request, [&]() -> absl::StatusOr<cri::ContainerStatsResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        if (!found.ok()) return Wrap("failed to find container", found.status());
+        // containerd asks the task for metrics; a container without a running task has none.
+        if ((*found)->State() != cri::CONTAINER_RUNNING) {
+          return absl::UnknownError("unexpected metrics response: []");
+        }
+        cri::ContainerStatsResponse response;
+        *response.mutable_stats() = ContainerStatsLocked(**found, NowNanos());
+        return response;
+      });
 }
 
 absl::StatusOr<cri::ListContainerStatsResponse> FakeRuntimeService::ListContainerStats(
     const cri::ListContainerStatsRequest& request) {
-  if (absl::Status injected = BeginCall("ListContainerStats", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  cri::ListContainerStatsResponse response;
-  for (cri::ContainerStats& stats :
-       ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr)) {
-    *response.add_stats() = std::move(stats);
-  }
-  return response;
+  return HandleCall<cri::ListContainerStatsResponse>(
+      "ListContainerStats", request, [&]() -> absl::StatusOr<cri::ListContainerStatsResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        cri::ListContainerStatsResponse response;
+        for (cri::ContainerStats& stats :
+             ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr)) {
+          *response.add_stats() = std::move(stats);
+        }
+        return response;
+      });
 }
 
 absl::Status FakeRuntimeService::StreamContainerStats(
     const cri::StreamContainerStatsRequest& request,
     const std::function<void(cri::StreamContainerStatsResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamContainerStats", request); !injected.ok()) {
-    return injected;
-  }
-  std::vector<cri::ContainerStats> items;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    items = ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-  }
-  SendBatches(std::move(items), options_.stream_batch_size,
-              &cri::StreamContainerStatsResponse::mutable_container_stats, on_message);
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamContainerStats", request, on_message,
+      [&](const std::function<void(cri::StreamContainerStatsResponse &&)>& sink) -> absl::Status {
+        std::vector<cri::ContainerStats> items;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          items = ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+        }
+        SendBatches(std::move(items), options_.stream_batch_size,
+                    &cri::StreamContainerStatsResponse::mutable_container_stats, sink);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<cri::PodSandboxStatsResponse> FakeRuntimeService::PodSandboxStats(
     const cri::PodSandboxStatsRequest& request) {
-  if (absl::Status injected = BeginCall("PodSandboxStats", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  const std::string& id = request.pod_sandbox_id();
-  absl::StatusOr<Sandbox*> found = FindSandboxLocked(id);
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("an error occurred when trying to find sandbox ", id), found.status());
-  }
-  if ((*found)->config.linux().cgroup_parent().empty()) {
-    // containerd reads a sandbox's usage from its cgroup parent (the kubelet always sets one)
-    // and fails without it, even before it looks at the sandbox's state.
-    return absl::UnknownError(absl::StrCat("failed getting metrics for sandbox ", (*found)->id,
-                                           ": failed to get cgroup metrics for sandbox ",
-                                           (*found)->id, " because cgroupPath is empty"));
-  }
-  if (!(*found)->ready) {
-    return absl::UnknownError(
-        absl::StrCat("failed to decode pod sandbox metrics ", id,
-                     ": failed to get pod sandbox stats since sandbox container ",
-                     Quote((*found)->id), " is not in ready state"));
-  }
-  cri::PodSandboxStatsResponse response;
-  *response.mutable_stats() = SandboxStatsLocked(**found, NowNanos());
-  return response;
+  return HandleCall<cri::PodSandboxStatsResponse>(
+      "PodSandboxStats", request, [&]() -> absl::StatusOr<cri::PodSandboxStatsResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        const std::string& id = request.pod_sandbox_id();
+        absl::StatusOr<Sandbox*> found = FindSandboxLocked(id);
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("an error occurred when trying to find sandbox ", id),
+                      found.status());
+        }
+        if ((*found)->config.linux().cgroup_parent().empty()) {
+          // containerd reads a sandbox's usage from its cgroup parent (the kubelet always sets one)
+          // and fails without it, even before it looks at the sandbox's state.
+          return absl::UnknownError(absl::StrCat("failed getting metrics for sandbox ",
+                                                 (*found)->id,
+                                                 ": failed to get cgroup metrics for sandbox ",
+                                                 (*found)->id, " because cgroupPath is empty"));
+        }
+        if (!(*found)->ready) {
+          return absl::UnknownError(
+              absl::StrCat("failed to decode pod sandbox metrics ", id,
+                           ": failed to get pod sandbox stats since sandbox container ",
+                           Quote((*found)->id), " is not in ready state"));
+        }
+        cri::PodSandboxStatsResponse response;
+        *response.mutable_stats() = SandboxStatsLocked(**found, NowNanos());
+        return response;
+      });
 }
 
 absl::StatusOr<cri::ListPodSandboxStatsResponse> FakeRuntimeService::ListPodSandboxStats(
     const cri::ListPodSandboxStatsRequest& request) {
-  if (absl::Status injected = BeginCall("ListPodSandboxStats", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
-      ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-  if (!listed.ok()) return listed.status();
-  cri::ListPodSandboxStatsResponse response;
-  for (cri::PodSandboxStats& stats : *listed) *response.add_stats() = std::move(stats);
-  return response;
+  return HandleCall<cri::ListPodSandboxStatsResponse>(
+      "ListPodSandboxStats", request, [&]() -> absl::StatusOr<cri::ListPodSandboxStatsResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
+            ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+        if (!listed.ok()) return listed.status();
+        cri::ListPodSandboxStatsResponse response;
+        for (cri::PodSandboxStats& stats : *listed) *response.add_stats() = std::move(stats);
+        return response;
+      });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxStats(
     const cri::StreamPodSandboxStatsRequest& request,
     const std::function<void(cri::StreamPodSandboxStatsResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamPodSandboxStats", request); !injected.ok()) {
-    return injected;
-  }
-  std::vector<cri::PodSandboxStats> items;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
-        ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-    if (!listed.ok()) return listed.status();
-    items = std::move(*listed);
-  }
-  SendBatches(std::move(items), options_.stream_batch_size,
-              &cri::StreamPodSandboxStatsResponse::mutable_pod_sandbox_stats, on_message);
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamPodSandboxStats", request, on_message,
+      [&](const std::function<void(cri::StreamPodSandboxStatsResponse &&)>& sink) -> absl::Status {
+        std::vector<cri::PodSandboxStats> items;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
+              ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
+          if (!listed.ok()) return listed.status();
+          items = std::move(*listed);
+        }
+        SendBatches(std::move(items), options_.stream_batch_size,
+                    &cri::StreamPodSandboxStatsResponse::mutable_pod_sandbox_stats, sink);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<cri::ListMetricDescriptorsResponse> FakeRuntimeService::ListMetricDescriptors(
     const cri::ListMetricDescriptorsRequest& request) {
-  if (absl::Status injected = BeginCall("ListMetricDescriptors", request); !injected.ok()) {
-    return injected;
-  }
-  return cri::ListMetricDescriptorsResponse();  // the fake reports no extra metrics
+  return HandleCall<cri::ListMetricDescriptorsResponse>(
+      "ListMetricDescriptors", request,
+      [&]() -> absl::StatusOr<cri::ListMetricDescriptorsResponse> {
+        return cri::ListMetricDescriptorsResponse();  // the fake reports no extra metrics
+      });
 }
 
 absl::StatusOr<cri::ListPodSandboxMetricsResponse> FakeRuntimeService::ListPodSandboxMetrics(
     const cri::ListPodSandboxMetricsRequest& request) {
-  if (absl::Status injected = BeginCall("ListPodSandboxMetrics", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  cri::ListPodSandboxMetricsResponse response;
-  for (cri::PodSandboxMetrics& metrics : ListMetricsLocked()) {
-    *response.add_pod_metrics() = std::move(metrics);
-  }
-  return response;
+  return HandleCall<cri::ListPodSandboxMetricsResponse>(
+      "ListPodSandboxMetrics", request,
+      [&]() -> absl::StatusOr<cri::ListPodSandboxMetricsResponse> {
+        krl::MutexLock lock(&mu_);
+        ProcessDueLocked(clock().Now());
+        cri::ListPodSandboxMetricsResponse response;
+        for (cri::PodSandboxMetrics& metrics : ListMetricsLocked()) {
+          *response.add_pod_metrics() = std::move(metrics);
+        }
+        return response;
+      });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxMetrics(
     const cri::StreamPodSandboxMetricsRequest& request,
     const std::function<void(cri::StreamPodSandboxMetricsResponse&& message)>& on_message) {
-  if (absl::Status injected = BeginCall("StreamPodSandboxMetrics", request); !injected.ok()) {
-    return injected;
-  }
-  std::vector<cri::PodSandboxMetrics> items;
-  {
-    krl::MutexLock lock(&mu_);
-    ProcessDueLocked(clock().Now());
-    items = ListMetricsLocked();
-  }
-  SendBatches(std::move(items), options_.stream_batch_size,
-              &cri::StreamPodSandboxMetricsResponse::mutable_pod_sandbox_metrics, on_message);
-  return absl::OkStatus();
+  return HandleStream(
+      "StreamPodSandboxMetrics", request, on_message,
+      [&](const std::function<void(cri::StreamPodSandboxMetricsResponse &&)>& sink)
+          -> absl::Status {
+        std::vector<cri::PodSandboxMetrics> items;
+        {
+          krl::MutexLock lock(&mu_);
+          ProcessDueLocked(clock().Now());
+          items = ListMetricsLocked();
+        }
+        SendBatches(std::move(items), options_.stream_batch_size,
+                    &cri::StreamPodSandboxMetricsResponse::mutable_pod_sandbox_metrics, sink);
+        return absl::OkStatus();
+      });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1440,79 +1476,85 @@ absl::Status FakeRuntimeService::StreamPodSandboxMetrics(
 
 absl::StatusOr<cri::UpdateRuntimeConfigResponse> FakeRuntimeService::UpdateRuntimeConfig(
     const cri::UpdateRuntimeConfigRequest& request) {
-  if (absl::Status injected = BeginCall("UpdateRuntimeConfig", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  const std::string& cidr = request.runtime_config().network_config().pod_cidr();
-  if (!cidr.empty()) pod_cidr_ = cidr;
-  return cri::UpdateRuntimeConfigResponse();
+  return HandleCall<cri::UpdateRuntimeConfigResponse>(
+      "UpdateRuntimeConfig", request, [&]() -> absl::StatusOr<cri::UpdateRuntimeConfigResponse> {
+        krl::MutexLock lock(&mu_);
+        const std::string& cidr = request.runtime_config().network_config().pod_cidr();
+        if (!cidr.empty()) pod_cidr_ = cidr;
+        return cri::UpdateRuntimeConfigResponse();
+      });
 }
 
 absl::StatusOr<cri::StatusResponse> FakeRuntimeService::Status(const cri::StatusRequest& request) {
-  if (absl::Status injected = BeginCall("Status", request); !injected.ok()) return injected;
-  cri::StatusResponse response;
-  krl::MutexLock lock(&mu_);
-  for (const cri::RuntimeCondition& condition : conditions_) {
-    *response.mutable_status()->add_conditions() = condition;
-  }
-  response.add_runtime_handlers()->set_name("");
-  for (const std::string& handler : options_.runtime_handlers) {
-    response.add_runtime_handlers()->set_name(handler);
-  }
-  if (request.verbose()) {
-    (*response.mutable_info())["config"] = absl::StrCat(
-        "{\"runtimeName\":\"", options_.runtime_name, "\",\"podCIDR\":\"", pod_cidr_, "\"}");
-  }
-  return response;
+  return HandleCall<cri::StatusResponse>(
+      "Status", request, [&]() -> absl::StatusOr<cri::StatusResponse> {
+        cri::StatusResponse response;
+        krl::MutexLock lock(&mu_);
+        for (const cri::RuntimeCondition& condition : conditions_) {
+          *response.mutable_status()->add_conditions() = condition;
+        }
+        response.add_runtime_handlers()->set_name("");
+        for (const std::string& handler : options_.runtime_handlers) {
+          response.add_runtime_handlers()->set_name(handler);
+        }
+        if (request.verbose()) {
+          (*response.mutable_info())["config"] = absl::StrCat(
+              "{\"runtimeName\":\"", options_.runtime_name, "\",\"podCIDR\":\"", pod_cidr_, "\"}");
+        }
+        return response;
+      });
 }
 
 absl::StatusOr<cri::RuntimeConfigResponse> FakeRuntimeService::RuntimeConfig(
     const cri::RuntimeConfigRequest& request) {
-  if (absl::Status injected = BeginCall("RuntimeConfig", request); !injected.ok()) {
-    return injected;
-  }
-  cri::RuntimeConfigResponse response;
-  krl::MutexLock lock(&mu_);
-  response.mutable_linux()->set_cgroup_driver(cgroup_driver_);
-  return response;
+  return HandleCall<cri::RuntimeConfigResponse>(
+      "RuntimeConfig", request, [&]() -> absl::StatusOr<cri::RuntimeConfigResponse> {
+        cri::RuntimeConfigResponse response;
+        krl::MutexLock lock(&mu_);
+        response.mutable_linux()->set_cgroup_driver(cgroup_driver_);
+        return response;
+      });
 }
 
 absl::StatusOr<cri::UpdatePodSandboxResourcesResponse>
 FakeRuntimeService::UpdatePodSandboxResources(
     const cri::UpdatePodSandboxResourcesRequest& request) {
-  if (absl::Status injected = BeginCall("UpdatePodSandboxResources", request); !injected.ok()) {
-    return injected;
-  }
-  krl::MutexLock lock(&mu_);
-  absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
-  if (!found.ok()) {
-    return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                             Quote(request.pod_sandbox_id())),
-                found.status());
-  }
-  if (request.has_resources()) (*found)->resources = request.resources();
-  return cri::UpdatePodSandboxResourcesResponse();
+  return HandleCall<cri::UpdatePodSandboxResourcesResponse>(
+      "UpdatePodSandboxResources", request,
+      [&]() -> absl::StatusOr<cri::UpdatePodSandboxResourcesResponse> {
+        krl::MutexLock lock(&mu_);
+        absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
+        if (!found.ok()) {
+          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
+                                   Quote(request.pod_sandbox_id())),
+                      found.status());
+        }
+        if (request.has_resources()) (*found)->resources = request.resources();
+        return cri::UpdatePodSandboxResourcesResponse();
+      });
 }
 
 absl::StatusOr<cri::CheckpointContainerResponse> FakeRuntimeService::CheckpointContainer(
     const cri::CheckpointContainerRequest& request) {
-  if (absl::Status injected = BeginCall("CheckpointContainer", request); !injected.ok()) {
-    return injected;
-  }
-  return Unimplemented("CheckpointContainer");
+  return HandleCall<cri::CheckpointContainerResponse>(
+      "CheckpointContainer", request, [&]() -> absl::StatusOr<cri::CheckpointContainerResponse> {
+        return Unimplemented("CheckpointContainer");
+      });
 }
 
 absl::StatusOr<cri::CheckpointPodResponse> FakeRuntimeService::CheckpointPod(
     const cri::CheckpointPodRequest& request) {
-  if (absl::Status injected = BeginCall("CheckpointPod", request); !injected.ok()) return injected;
-  return Unimplemented("CheckpointPod");
+  return HandleCall<cri::CheckpointPodResponse>(
+      "CheckpointPod", request, [&]() -> absl::StatusOr<cri::CheckpointPodResponse> {
+        return Unimplemented("CheckpointPod");
+      });
 }
 
 absl::StatusOr<cri::RestorePodResponse> FakeRuntimeService::RestorePod(
     const cri::RestorePodRequest& request) {
-  if (absl::Status injected = BeginCall("RestorePod", request); !injected.ok()) return injected;
-  return Unimplemented("RestorePod");
+  return HandleCall<cri::RestorePodResponse>(
+      "RestorePod", request,
+      [&]() -> absl::StatusOr<cri::RestorePodResponse> { return Unimplemented("RestorePod"); });
 }
 
 absl::StatusOr<std::unique_ptr<runtime::ContainerEventSubscription>>

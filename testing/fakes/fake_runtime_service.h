@@ -5,7 +5,8 @@
 // annotations, log paths and images checked against a FakeImageService. Errors use the codes and
 // messages containerd 1.6 answers with (NotFound `an error occurred when try to find container
 // "x": not found`, ...). Tests script exits, OOM kills, start failures and exec results, inject
-// errors and latency, read the call log (CallRecorder) and receive GetContainerEvents events.
+// faults (errors before or after a call's effect, latency and delays, corrupted responses, a
+// fault hook: see CallRecorder), read the call log and receive GetContainerEvents events.
 //
 //   testing::FakeClock clock;
 //   testing::FakeImageService images(clock);
@@ -27,18 +28,20 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/runtime_service.h"
 #include "runtime/util/clock.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/call_recorder.h"
 #include "testing/fakes/container_event_hub.h"
@@ -347,6 +350,11 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
   mutable krl::Mutex mu_;
   std::map<std::string, Sandbox> sandboxes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Container> containers_ ABSL_GUARDED_BY(mu_);
+  // Indexes that keep per-call work independent of the number of containers (a node of 5,000):
+  // the containers of each sandbox, and the armed exits by (deadline, container id). An armed
+  // entry may be stale (container removed, exited or re-armed); ProcessDueLocked skips those.
+  std::map<std::string, std::set<std::string>> sandbox_containers_ ABSL_GUARDED_BY(mu_);
+  std::set<std::pair<absl::Time, std::string>> armed_exits_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> sandbox_names_ ABSL_GUARDED_BY(mu_);    // name -> id
   std::map<std::string, std::string> container_names_ ABSL_GUARDED_BY(mu_);  // name -> id
   std::map<std::string, ContainerScript> scripts_by_name_ ABSL_GUARDED_BY(mu_);

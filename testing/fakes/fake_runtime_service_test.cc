@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -832,6 +833,92 @@ TEST_CASE("injected latency holds a call until the fake clock advances") {
   CHECK(done);
 }
 
+TEST_CASE("an injected delay holds one StopContainer until the fake clock passes it") {
+  Fixture f;
+  std::string pod = f.RunPod("web");
+  std::string id = f.CreateAndStart(pod, "app");
+  f.runtime.InjectDelay("StopContainer", absl::Seconds(90));
+  std::thread caller([&] {
+    cri::StopContainerRequest stop;
+    stop.set_container_id(id);
+    stop.set_timeout(10);
+    CHECK(f.runtime.StopContainer(stop).ok());
+  });
+  REQUIRE(f.clock.WaitForSleepers(1));
+  CHECK(f.runtime.InspectContainer(id)->state() == cri::CONTAINER_RUNNING);
+  f.clock.Advance(absl::Seconds(90));
+  caller.join();
+  CHECK(f.runtime.InspectContainer(id)->state() == cri::CONTAINER_EXITED);
+}
+
+TEST_CASE("an error after the effect leaves the sandbox and container created") {
+  Fixture f;
+  f.runtime.InjectErrorAfterEffect("RunPodSandbox", absl::DeadlineExceededError("lost"));
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = PodConfig("web");
+  CHECK(absl::IsDeadlineExceeded(f.runtime.RunPodSandbox(run).status()));
+  REQUIRE(f.runtime.SandboxIds().size() == 1);
+  // The name stays reserved, as in containerd: a retry with the same attempt fails.
+  CHECK_FALSE(f.runtime.RunPodSandbox(run).ok());
+  const std::string pod = f.runtime.SandboxIds()[0];
+  f.configs[pod] = run.config();
+  f.runtime.InjectErrorAfterEffect("CreateContainer", absl::UnavailableError("lost"));
+  CHECK(absl::IsUnavailable(f.TryCreate(pod, "app").status()));
+  CHECK(f.runtime.ContainerIds().size() == 1);
+}
+
+TEST_CASE("response mutations corrupt lists and statuses without touching the fake's state") {
+  Fixture f;
+  std::string pod = f.RunPod("web");
+  std::string id = f.CreateAndStart(pod, "app");
+  f.runtime.InjectResponseMutation<cri::ListPodSandboxResponse>(
+      "ListPodSandbox", [](cri::ListPodSandboxResponse& r) {
+        r.mutable_items(0)->clear_metadata();
+        r.mutable_items(0)->set_created_at(0);
+      });
+  f.runtime.InjectResponseMutation<cri::ContainerStatusResponse>(
+      "ContainerStatus", [](cri::ContainerStatusResponse& r) {
+        r.mutable_status()->set_state(static_cast<cri::ContainerState>(42));
+        r.mutable_status()->clear_id();
+      });
+  f.runtime.InjectResponseMutation<cri::PodSandboxStatusResponse>(
+      "PodSandboxStatus", [](cri::PodSandboxStatusResponse& r) { r.clear_status(); });
+  f.runtime.InjectResponseMutation<cri::StreamContainersResponse>(
+      "StreamContainers",
+      [](cri::StreamContainersResponse& r) { r.mutable_containers(0)->clear_id(); });
+
+  auto sandboxes = f.runtime.ListPodSandbox({});
+  REQUIRE(sandboxes.ok());
+  CHECK_FALSE(sandboxes->items(0).has_metadata());
+  CHECK(sandboxes->items(0).created_at() == 0);
+  cri::ContainerStatusRequest status;
+  status.set_container_id(id);
+  auto container = f.runtime.ContainerStatus(status);
+  REQUIRE(container.ok());
+  CHECK(container->status().state() == 42);
+  CHECK(container->status().id().empty());
+  cri::PodSandboxStatusRequest sandbox_status;
+  sandbox_status.set_pod_sandbox_id(pod);
+  auto sandbox = f.runtime.PodSandboxStatus(sandbox_status);
+  REQUIRE(sandbox.ok());
+  CHECK_FALSE(sandbox->has_status());
+  std::vector<cri::Container> streamed;
+  REQUIRE(f.runtime
+              .StreamContainers({},
+                                [&](cri::StreamContainersResponse&& m) {
+                                  for (auto& c : m.containers()) streamed.push_back(c);
+                                })
+              .ok());
+  REQUIRE(streamed.size() == 1);
+  CHECK(streamed[0].id().empty());
+
+  // One response each: the next answers are whole again, and the state never changed.
+  CHECK(f.runtime.ListPodSandbox({})->items(0).metadata().name() == "web");
+  CHECK(f.runtime.ContainerStatus(status)->status().state() == cri::CONTAINER_RUNNING);
+  CHECK(f.runtime.PodSandboxStatus(sandbox_status)->status().id() == pod);
+  CHECK(f.runtime.InspectContainer(id)->id() == id);
+}
+
 TEST_CASE("calls are recorded in order with their requests") {
   Fixture f;
   std::string pod = f.RunPod("web");
@@ -1296,19 +1383,21 @@ TEST_CASE("UpdateContainerResources shows in the container status") {
 TEST_CASE("concurrent callers see consistent state") {
   Fixture f;
   std::string pod = f.RunPod("web");
+  // Catch2's assertions are not thread-safe: the threads count failures, the test checks them.
+  std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&f, &pod, t] {
+    threads.emplace_back([&f, &pod, &failures, t] {
       for (int i = 0; i < 25; ++i) {
         auto id = f.TryCreate(pod, "c" + std::to_string(t) + "-" + std::to_string(i));
-        CHECK(id.ok());
-        if (id.ok()) CHECK(f.Start(*id).ok());
+        if (!id.ok() || !f.Start(*id).ok()) ++failures;
         cri::ListContainersRequest list;
-        CHECK(f.runtime.ListContainers(list).ok());
+        if (!f.runtime.ListContainers(list).ok()) ++failures;
       }
     });
   }
   for (auto& thread : threads) thread.join();
+  CHECK(failures.load() == 0);
   CHECK(f.runtime.ContainerIds().size() == 100);
 }
 

@@ -3,8 +3,11 @@
 //
 //   fake_cri_server --listen unix:///tmp/krl/cri.sock --seed-pods 3 --containers-per-pod 2
 //
-// Seeds N ready pod sandboxes, each with M running containers, and the image they use. Runs
-// on the real clock until SIGTERM or SIGINT, then shuts down and removes its socket.
+// Seeds N ready pod sandboxes, each with M running containers labelled as the kubelet labels
+// them, and the image they use. --streaming-lists=false answers the Stream* list RPCs
+// Unimplemented, as containerd (up to 2.1) and CRI-O do, so clients use the unary lists and their
+// 16 MiB limit. Runs on the real clock until SIGTERM or SIGINT, then shuts down and removes its
+// socket.
 // Flag names may be written with dashes or underscores.
 #include <signal.h>
 
@@ -31,6 +34,8 @@ ABSL_FLAG(int, seed_pods, 0, "Ready pod sandboxes to create at start.");
 ABSL_FLAG(int, containers_per_pod, 1, "Running containers in each seeded pod sandbox.");
 ABSL_FLAG(std::string, seed_image, "registry.example/krl/seed:1.0",
           "Image the seeded containers use (added to the image store).");
+ABSL_FLAG(bool, streaming_lists, true,
+          "Serve the Stream* list RPCs; false answers them Unimplemented, as containerd does.");
 
 namespace krl {
 namespace {
@@ -49,17 +54,24 @@ absl::Status Seed(testing::FakeRuntimeService& runtime, testing::FakeImageServic
     const std::string name = absl::StrCat("seed-pod-", p);
     config->mutable_metadata()->set_name(name);
     config->mutable_metadata()->set_namespace_("default");
-    config->mutable_metadata()->set_uid(absl::StrCat("seed-uid-", p));
+    const std::string uid = absl::StrCat("seed-uid-", p);
+    config->mutable_metadata()->set_uid(uid);
     (*config->mutable_labels())["io.kubernetes.pod.name"] = name;
     (*config->mutable_labels())["io.kubernetes.pod.namespace"] = "default";
+    (*config->mutable_labels())["io.kubernetes.pod.uid"] = uid;
     absl::StatusOr<cri::RunPodSandboxResponse> sandbox = runtime.RunPodSandbox(run);
     if (!sandbox.ok()) return sandbox.status();
     for (int c = 0; c < containers_per_pod; ++c) {
       cri::CreateContainerRequest create;
       create.set_pod_sandbox_id(sandbox->pod_sandbox_id());
-      create.mutable_config()->mutable_metadata()->set_name(absl::StrCat("container-", c));
+      const std::string container = absl::StrCat("container-", c);
+      create.mutable_config()->mutable_metadata()->set_name(container);
       create.mutable_config()->mutable_image()->set_image(image);
-      (*create.mutable_config()->mutable_labels())["io.kubernetes.pod.name"] = name;
+      auto& labels = *create.mutable_config()->mutable_labels();
+      labels["io.kubernetes.pod.name"] = name;
+      labels["io.kubernetes.pod.namespace"] = "default";
+      labels["io.kubernetes.pod.uid"] = uid;
+      labels["io.kubernetes.container.name"] = container;
       *create.mutable_sandbox_config() = *config;
       absl::StatusOr<cri::CreateContainerResponse> created = runtime.CreateContainer(create);
       if (!created.ok()) return created.status();
@@ -70,8 +82,8 @@ absl::Status Seed(testing::FakeRuntimeService& runtime, testing::FakeImageServic
         return started.status();
       }
     }
+    runtime.ClearCalls();  // the seeding is not part of what clients did (nor kept in memory)
   }
-  runtime.ClearCalls();  // the seeding is not part of what clients did
   return absl::OkStatus();
 }
 
@@ -107,13 +119,29 @@ int Main(int argc, char** argv) {
     log::Error("seeding failed", {{"error", seeded}});
     return 1;
   }
+  if (!absl::GetFlag(FLAGS_streaming_lists)) {
+    for (const char* rpc : {"StreamPodSandboxes", "StreamContainers", "StreamContainerStats",
+                            "StreamPodSandboxStats", "StreamPodSandboxMetrics"}) {
+      runtime.InjectError(rpc,
+                          absl::UnimplementedError(absl::StrCat(
+                              "unknown method ", rpc, " for service runtime.v1.RuntimeService")),
+                          testing::CallRecorder::kForever);
+    }
+    images.InjectError(
+        "StreamImages",
+        absl::UnimplementedError("unknown method StreamImages for service runtime.v1.ImageService"),
+        testing::CallRecorder::kForever);
+  }
   testing::CriGrpcServer server(&runtime, &images);
   if (absl::Status started = server.Start(listen); !started.ok()) {
     log::Error("cannot serve CRI", {{"endpoint", listen}, {"error", started}});
     return 1;
   }
   log::Info("fake CRI server listening",
-            {{"endpoint", server.endpoint()}, {"pods", pods}, {"containers", pods * containers}});
+            {{"endpoint", server.endpoint()},
+             {"pods", pods},
+             {"containers", pods * containers},
+             {"streaming_lists", absl::GetFlag(FLAGS_streaming_lists)}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -105,6 +105,13 @@ Script FakeContainerScripts::ScriptFor(const corev1::Container& container, bool 
 
 void FakeContainerScripts::Apply(const std::vector<corev1::Pod>& pods,
                                  testing::FakeRuntimeService& runtime) {
+  std::vector<corev1::PodPtr> shared;
+  for (const corev1::Pod& pod : pods) shared.push_back(std::make_shared<const corev1::Pod>(pod));
+  Apply(shared, runtime);
+}
+
+void FakeContainerScripts::Apply(const std::vector<corev1::PodPtr>& pods,
+                                 testing::FakeRuntimeService& runtime) {
   std::map<std::string, std::pair<std::string, std::string>> next;
   auto apply = [&](const corev1::Pod& pod, const corev1::Container& container, bool init) {
     Script script = ScriptFor(container, init);
@@ -127,10 +134,10 @@ void FakeContainerScripts::Apply(const std::vector<corev1::Pod>& pods,
     }
     runtime.ScriptContainer(container.name, std::move(script));
   };
-  for (const corev1::Pod& pod : pods) {
-    for (const corev1::Container& c : pod.spec.init_containers)
-      apply(pod, c, !corev1::IsSidecar(c));
-    for (const corev1::Container& c : pod.spec.containers) apply(pod, c, false);
+  for (const corev1::PodPtr& pod : pods) {
+    for (const corev1::Container& c : pod->spec.init_containers)
+      apply(*pod, c, !corev1::IsSidecar(c));
+    for (const corev1::Container& c : pod->spec.containers) apply(*pod, c, false);
   }
   applied_ = std::move(next);
 }

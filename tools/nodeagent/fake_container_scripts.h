@@ -38,6 +38,7 @@ class FakeContainerScripts {
                                                                 bool init);
 
   // Scripts every container of `pods` on `runtime`.
+  void Apply(const std::vector<corev1::PodPtr>& pods, testing::FakeRuntimeService& runtime);
   void Apply(const std::vector<corev1::Pod>& pods, testing::FakeRuntimeService& runtime);
 
  private:

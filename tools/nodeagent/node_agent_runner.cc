@@ -46,8 +46,13 @@ absl::StatusOr<std::unique_ptr<NodeAgentRunner>> NodeAgentRunner::Start(
 
   kubelet_core::agent::NodeAgent::Options options;
   options.node_name = config.node_name;
+  options.pod_workers = config.pod_workers;
   options.runtime_manager.pod_logs_root = config.pod_logs_dir;
   options.runtime_manager.root_dir = config.root_dir;
+  // Without a CRI event stream (containerd 1.6) the evented PLEG relists as the generic one.
+  options.pleg.generic.relist_threshold = config.pleg_relist_threshold;
+  options.pleg.evented.relist_threshold = config.pleg_relist_threshold;
+  options.container_gc_period = config.container_gc_period;
   absl::StatusOr<std::unique_ptr<kubelet_core::agent::NodeAgent>> agent =
       kubelet_core::agent::NodeAgent::Create(options, *runtime_service, *image_service, clock,
                                              &runner->registry_);
@@ -61,7 +66,7 @@ absl::StatusOr<std::unique_ptr<NodeAgentRunner>> NodeAgentRunner::Start(
 
   if (config.pod_manifest_path.empty()) {
     log::Info("no --pod-manifest-path: no static pods");
-    runner->agent_->SetPods({});
+    runner->agent_->SetPods(std::vector<corev1::PodPtr>());
     return runner;
   }
   kubelet_core::config::StaticPodSource::Options source_options;
@@ -69,7 +74,7 @@ absl::StatusOr<std::unique_ptr<NodeAgentRunner>> NodeAgentRunner::Start(
   source_options.node_name = config.node_name;
   NodeAgentRunner* self = runner.get();
   runner->source_ = std::make_unique<kubelet_core::config::StaticPodSource>(
-      source_options, clock, [self](const std::vector<corev1::Pod>& pods) {
+      source_options, clock, [self](const std::vector<corev1::PodPtr>& pods) {
         if (self->fake_runtime_ != nullptr) self->scripts_.Apply(pods, *self->fake_runtime_);
         self->agent_->SetPods(pods);
       });

@@ -40,6 +40,11 @@ struct NodeAgentConfig {
   std::string root_dir = "/var/lib/krl-nodeagent";
   std::string pod_logs_dir = "/var/log/pods";
   absl::Duration runtime_request_timeout = absl::Minutes(2);
+  // The PLEG is unhealthy (/healthz, node not ready) when no relist succeeded for this long.
+  absl::Duration pleg_relist_threshold = kubelet_core::pleg::GenericPLEG::kDefaultRelistThreshold;
+  // How often dead containers and sandboxes are garbage collected (the kubelet's 1 minute).
+  absl::Duration container_gc_period = absl::Minutes(1);
+  int pod_workers = kubelet_core::agent::PodWorkers::kDefaultWorkers;
   std::string node_name;  // required
   std::string address = "127.0.0.1";
   int port = 10255;  // 0: any free port

@@ -1,10 +1,10 @@
-#include "kubelet_core/pleg/pod_status_from_event.h"
+#include "kubelet_core/kuberuntime/status_conversion.h"
 
 #include <catch2/catch.hpp>
 
 namespace krl {
 namespace kubelet_core {
-namespace pleg {
+namespace kuberuntime {
 namespace {
 
 cri::ContainerStatus Container(const std::string& id, const std::string& name, int64_t created) {
@@ -93,7 +93,81 @@ TEST_CASE("An event without a pod sandbox identity is refused") {
   CHECK(absl::IsInvalidArgument(PodStatusFromEvent("containerd", event).status()));
 }
 
+TEST_CASE("A created container has no start time, a running one no exit fields") {
+  cri::ContainerStatus c = Container("c1", "web", 10);
+  c.set_state(cri::CONTAINER_CREATED);
+  container::ContainerStatus created = ContainerStatusFromCri("containerd", c);
+  CHECK(created.state == container::State::kCreated);
+  CHECK(created.created_at == absl::FromUnixNanos(10));
+  CHECK(created.started_at == absl::UnixEpoch());
+  CHECK(created.finished_at == absl::UnixEpoch());
+  CHECK(created.exit_code == 0);
+  CHECK(created.reason.empty());
+  CHECK(created.message.empty());
+
+  c.set_state(cri::CONTAINER_RUNNING);
+  container::ContainerStatus running = ContainerStatusFromCri("containerd", c);
+  CHECK(running.state == container::State::kRunning);
+  CHECK(running.started_at == absl::FromUnixNanos(11));
+  CHECK(running.finished_at == absl::UnixEpoch());
+  CHECK(running.exit_code == 0);
+  CHECK(running.reason.empty());
+
+  c.set_state(cri::CONTAINER_UNKNOWN);
+  CHECK(ContainerStatusFromCri("containerd", c).state == container::State::kUnknown);
+}
+
+TEST_CASE("The image is the one the user wrote when the runtime reports it") {
+  cri::ContainerStatus c = Container("c1", "web", 10);
+  c.mutable_image()->set_user_specified_image("busybox");
+  c.set_image_id("sha256:def");
+  container::ContainerStatus status = ContainerStatusFromCri("containerd", c);
+  CHECK(status.image == "busybox");
+  CHECK(status.image_id == "sha256:def");
+  CHECK(status.image_ref == "sha256:abc");
+}
+
+TEST_CASE("Malformed hash and restart count annotations read as zero") {
+  cri::ContainerStatus c = Container("c1", "web", 10);
+  (*c.mutable_annotations())["io.kubernetes.container.hash"] = "12zz";
+  (*c.mutable_annotations())["io.kubernetes.container.restartCount"] = "99999999999";
+  container::ContainerStatus status = ContainerStatusFromCri("containerd", c);
+  CHECK(status.hash == 0);
+  CHECK(status.restart_count == 0);
+  (*c.mutable_annotations())["io.kubernetes.container.hash"] = "10000000000000000";  // 2^64
+  (*c.mutable_annotations())["io.kubernetes.container.restartCount"] = "3x";
+  status = ContainerStatusFromCri("containerd", c);
+  CHECK(status.hash == 0);
+  CHECK(status.restart_count == 0);
+}
+
+TEST_CASE("A ready sandbox's IPs: the primary one, then the additional ones") {
+  cri::PodSandboxStatus sandbox;
+  sandbox.set_state(cri::SANDBOX_READY);
+  CHECK(PodIPsFromSandbox(sandbox).empty());
+  sandbox.mutable_network()->add_additional_ips()->set_ip("2001:db8::5");
+  CHECK(PodIPsFromSandbox(sandbox) == std::vector<std::string>{"2001:db8::5"});
+  sandbox.mutable_network()->set_ip("198.18.0.5");
+  CHECK(PodIPsFromSandbox(sandbox) == std::vector<std::string>{"198.18.0.5", "2001:db8::5"});
+  sandbox.set_state(cri::SANDBOX_NOTREADY);
+  CHECK(PodIPsFromSandbox(sandbox).empty());
+}
+
+TEST_CASE("Containers created at one time are ordered by restart count, highest first") {
+  std::vector<container::ContainerStatus> statuses(3);
+  statuses[0].name = "a";
+  statuses[0].restart_count = 1;
+  statuses[1].name = "b";
+  statuses[1].restart_count = 2;
+  statuses[2].name = "c";
+  statuses[2].created_at = absl::FromUnixSeconds(5);
+  SortNewestFirst(&statuses);
+  CHECK(statuses[0].name == "c");
+  CHECK(statuses[1].name == "b");
+  CHECK(statuses[2].name == "a");
+}
+
 }  // namespace
-}  // namespace pleg
+}  // namespace kuberuntime
 }  // namespace kubelet_core
 }  // namespace krl

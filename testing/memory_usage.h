@@ -1,0 +1,55 @@
+// Memory figures of this process, for tests that prove a bound: how much the resident set grew
+// at its peak while some code ran.
+//
+//   testing::PeakMemoryGrowth growth;          // resets the peak, records the baseline
+//   ReadContainerLogs(path, options, sink);    // the code under test
+//   CHECK(growth.Bytes() < 64 * kMiB);         // peak resident size minus the baseline
+//
+// Linux only (/proc/self/status, /proc/self/clear_refs). The baseline is taken after returning
+// freed heap memory to the kernel (malloc_trim), so earlier work does not hide new allocations
+// in pages already resident. The peak is the kernel's VmHWM, which
+// writing "5" to /proc/self/clear_refs resets; where that write is refused, the figure is the
+// growth of the old peak and may under-report (ResetSupported() says which). Resident pages
+// count, not address space, so a sparse file read through a buffer costs only the buffer.
+//
+// Not thread safe with respect to other measurements in the same process (there is one peak).
+#ifndef KRL_TESTING_MEMORY_USAGE_H_
+#define KRL_TESTING_MEMORY_USAGE_H_
+
+#include <cstdint>
+#include <string>
+
+namespace krl {
+namespace testing {
+
+inline constexpr int64_t kKiB = 1024;
+inline constexpr int64_t kMiB = 1024 * 1024;
+
+// VmRSS and VmHWM of this process, in bytes (-1 when /proc is unreadable).
+int64_t ResidentBytes();
+int64_t PeakResidentBytes();
+// Sets VmHWM back to the current VmRSS; false when the kernel refused.
+bool ResetPeakResident();
+
+class PeakMemoryGrowth {
+ public:
+  PeakMemoryGrowth();
+  // Peak resident size since construction minus the resident size at construction (>= 0).
+  int64_t Bytes() const;
+  // Whether the peak was reset at construction (the figure is then exact).
+  bool ResetSupported() const { return reset_; }
+  // "12.3 MiB" for messages.
+  std::string Describe() const;
+
+ private:
+  int64_t baseline_;
+  bool reset_;
+};
+
+// "12.3 MiB".
+std::string FormatMiB(int64_t bytes);
+
+}  // namespace testing
+}  // namespace krl
+
+#endif  // KRL_TESTING_MEMORY_USAGE_H_
