@@ -132,8 +132,7 @@ int CalcRestartCountByLogDir(const std::string& dir) {
   return restart_count;
 }
 
-absl::StatusOr<std::string> ReadAtMost(const std::string& path, size_t max_bytes,
-                                       bool* truncated) {
+absl::StatusOr<std::string> ReadAtMost(const std::string& path, size_t max_bytes, bool* truncated) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return OpenError(path, errno);
   FileCloser closer(fd);

@@ -1,6 +1,6 @@
 // Where container logs live, how they are read and how much of them a termination message may
-// take, as the kubelet lays them out: <root>/<namespace>_<name>_<uid>/<container>/<restartCount>.log,
-// in the CRI log format ("<RFC 3339 time> stdout|stderr P|F <text>", P for a partial line, F for a
+// take. The kubelet's layout: <root>/<namespace>_<name>_<uid>/<container>/<restartCount>.log, in
+// the CRI log format ("<RFC 3339 time> stdout|stderr P|F <text>", P for a partial line, F for a
 // full one).
 //
 //   std::string dir = BuildPodLogsDirectory("/var/log/pods", "default", "web", uid);

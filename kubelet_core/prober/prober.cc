@@ -106,10 +106,9 @@ ProbeOutcome Prober::Exec(const corev1::ExecAction& exec, int32_t timeout_second
   }
   outcome.output_truncated = out.size() + err.size() > kMaxExecProbeOutputLength;
   if (outcome.output_truncated) {
-    log::Debug("exec probe output truncated",
-               {{"container", target.container_id},
-                {"bytes", out.size() + err.size()},
-                {"kept", kMaxExecProbeOutputLength}});
+    log::Debug("exec probe output truncated", {{"container", target.container_id},
+                                               {"bytes", out.size() + err.size()},
+                                               {"kept", kMaxExecProbeOutputLength}});
   }
   if (response->exit_code() == 0) {
     outcome.result = ProbeResult::kSuccess;

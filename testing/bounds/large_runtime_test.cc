@@ -141,9 +141,11 @@ struct Runtimes {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
   }
+  // Destroyed at exit: the servers are stopped and their folder removed (should the test die
+  // instead, the servers die with it: PR_SET_PDEATHSIG).
   static Runtimes& Get() {
-    static Runtimes* runtimes = new Runtimes();  // stopped at exit by the child's death signal
-    return *runtimes;
+    static Runtimes runtimes;
+    return runtimes;
   }
 
   std::string dir;
