@@ -83,13 +83,15 @@ class PodWorkHandler {
 class PodWorkers {
  public:
   // The pool size by default. The kubelet runs a goroutine per pod, unbounded; a thread costs
-  // more (a stack, a malloc arena), and the runtime is what a pod start waits on, not the agent.
-  // A pod start is a chain of about 17 CRI calls that each wait for the runtime, so what bounds
-  // the start of many pods is how many chains are in flight: measured with 1,000 pods of 5
-  // containers on the fake CRI server (tools/agent_bench, 2 cores), 4 threads take 2.5 times as
-  // long as 16, and more than 16 gains nothing there while it multiplies the concurrent calls a
-  // real runtime must take (containerd serializes parts of each pod's setup). 16 keeps the
-  // runtime's queue short and bounds the agent's threads whatever the number of pods.
+  // more (a stack, a malloc arena's worth of churn), and what a pod start waits on is the
+  // runtime: a chain of about 17 CRI calls, each waiting for its answer. The pool bounds how many
+  // chains are in flight: enough to keep a runtime that answers in milliseconds busy (containerd
+  // takes tens of ms to start a container), few enough that a thousand new pods do not become a
+  // thousand concurrent calls on it (containerd serializes parts of each pod's setup). With
+  // 1,000 pods x 5 containers on the fake CRI server (2 cores): while its create and start took
+  // about 7 ms, 4 workers needed 25.8 s and 16 needed 17 s; since its calls stopped growing with
+  // the node the start is CPU-bound, and 4, 8, 16 and 32 workers took the same time within the
+  // noise (9 to 11.5 s on a loaded machine, tools/agent_bench --agent-flag=--pod-workers=N).
   static constexpr int kDefaultWorkers = 16;
 
   struct Options {

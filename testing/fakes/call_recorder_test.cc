@@ -108,8 +108,9 @@ TEST_CASE("an injected delay on the fake clock holds that many calls until the c
   recorder.InjectDelay("Version", absl::Seconds(30), 1);
   int effects = 0;
   std::atomic<bool> done{false};
+  bool ok = false;  // checked after join: Catch2 assertions are not thread safe
   std::thread caller([&] {
-    CHECK(recorder.Version(&effects).ok());
+    ok = recorder.Version(&effects).ok();
     done = true;
   });
   REQUIRE(clock.WaitForSleepers(1));
@@ -121,6 +122,7 @@ TEST_CASE("an injected delay on the fake clock holds that many calls until the c
   clock.Advance(absl::Seconds(1));
   CHECK(recorder.WaitForNoCallsInFlight());
   caller.join();
+  CHECK(ok);
   CHECK(done);
   CHECK(effects == 1);
   CHECK(recorder.CallsInFlight() == 0);

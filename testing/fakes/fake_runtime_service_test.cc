@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -838,16 +838,18 @@ TEST_CASE("an injected delay holds one StopContainer until the fake clock passes
   std::string pod = f.RunPod("web");
   std::string id = f.CreateAndStart(pod, "app");
   f.runtime.InjectDelay("StopContainer", absl::Seconds(90));
+  absl::Status stopped;  // checked after join: Catch2 assertions are not thread safe
   std::thread caller([&] {
     cri::StopContainerRequest stop;
     stop.set_container_id(id);
     stop.set_timeout(10);
-    CHECK(f.runtime.StopContainer(stop).ok());
+    stopped = f.runtime.StopContainer(stop).status();
   });
   REQUIRE(f.clock.WaitForSleepers(1));
   CHECK(f.runtime.InspectContainer(id)->state() == cri::CONTAINER_RUNNING);
   f.clock.Advance(absl::Seconds(90));
   caller.join();
+  CHECK(stopped.ok());
   CHECK(f.runtime.InspectContainer(id)->state() == cri::CONTAINER_EXITED);
 }
 
