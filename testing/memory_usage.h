@@ -25,6 +25,20 @@ namespace testing {
 inline constexpr int64_t kKiB = 1024;
 inline constexpr int64_t kMiB = 1024 * 1024;
 
+// AddressSanitizer keeps freed blocks in quarantine (256 MiB by default) and pads every block, so
+// under ASan a bound can only catch growth beyond that allowance.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int64_t kSanitizerAllowance = 512 * kMiB;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr int64_t kSanitizerAllowance = 512 * kMiB;
+#else
+inline constexpr int64_t kSanitizerAllowance = 0;
+#endif
+#else
+inline constexpr int64_t kSanitizerAllowance = 0;
+#endif
+
 // VmRSS and VmHWM of this process, in bytes (-1 when /proc is unreadable).
 int64_t ResidentBytes();
 int64_t PeakResidentBytes();
