@@ -148,6 +148,7 @@ std::string CaseScope::StartContainer(const Pod& pod, absl::string_view name,
   cri::StartContainerRequest start;
   start.set_container_id(id);
   KRL_REQUIRE_OK(rs().StartContainer(start).status());
+  KRL_REQUIRE_OK(target_.WaitForProcessReady(id, process));
   return id;
 }
 

@@ -27,6 +27,8 @@ using containerd::ContainerdHarness;
 
 // The file a kExitsWhenTold container waits for; it holds the exit code.
 constexpr char kExitFile[] = "/tmp/krl-exit";
+// Written by a test process once its SIGTERM trap is installed.
+constexpr char kTrapSetFile[] = "/tmp/krl-trap-set";
 
 std::string ShellQuote(absl::string_view s) {
   return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
@@ -141,11 +143,12 @@ void ContainerdRuntimeTarget::SetProcess(cri::ContainerConfig* config, const Pro
       // trap matters because PID 1 of a PID namespace has no default action for SIGTERM. An
       // ignored SIGTERM stays ignored across exec.
       script = process.ignores_sigterm ? "trap '' TERM; exec sleep 3600"
-                                       : "trap 'exit 143' TERM; sleep 3600 & wait";
+                                       : absl::StrCat("trap 'exit 143' TERM; : > ", kTrapSetFile,
+                                                      "; sleep 3600 & wait");
       break;
     case Process::Kind::kExitsWhenTold:
-      script = absl::StrCat("trap 'exit 143' TERM; while [ ! -e ", kExitFile,
-                            " ]; do sleep 0.05; done; exit $(cat ", kExitFile, ")");
+      script = absl::StrCat("trap 'exit 143' TERM; : > ", kTrapSetFile, "; while [ ! -e ",
+                            kExitFile, " ]; do sleep 0.05; done; exit $(cat ", kExitFile, ")");
       break;
     case Process::Kind::kExitsAtOnce:
       for (const std::string& line : process.stdout_lines) {
@@ -157,6 +160,32 @@ void ContainerdRuntimeTarget::SetProcess(cri::ContainerConfig* config, const Pro
   config->add_command("sh");
   config->add_command("-c");
   config->add_command(script);
+}
+
+absl::Status ContainerdRuntimeTarget::WaitForProcessReady(const std::string& container_id,
+                                                          const Process& process) {
+  // Only the processes that trap SIGTERM write the file (an ignored SIGTERM is ignored from the
+  // start; a process that exits at once has nothing to wait for).
+  if (process.kind == Process::Kind::kExitsAtOnce || process.ignores_sigterm) {
+    return absl::OkStatus();
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  absl::Status last = absl::OkStatus();
+  while (absl::Now() < deadline) {
+    cri::ExecSyncRequest request;
+    request.set_container_id(container_id);
+    request.add_cmd("test");
+    request.add_cmd("-e");
+    request.add_cmd(kTrapSetFile);
+    request.set_timeout(5);
+    absl::StatusOr<cri::ExecSyncResponse> response = remote_.runtime->ExecSync(request);
+    if (response.ok() && response->exit_code() == 0) return absl::OkStatus();
+    last = response.ok() ? absl::OkStatus() : response.status();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("container ", container_id, " did not write ",
+                                                  kTrapSetFile, " within 10 s (its SIGTERM trap)",
+                                                  last.ok() ? "" : ": ", last.message()));
 }
 
 absl::Status ContainerdRuntimeTarget::TellToExit(const std::string& container_id, int exit_code) {

@@ -49,6 +49,8 @@ class ContainerdRuntimeTarget final : public RuntimeTarget {
   std::string cgroup_parent() const override { return cgroup_parent_; }
 
   void SetProcess(cri::ContainerConfig* config, const Process& process) override;
+  absl::Status WaitForProcessReady(const std::string& container_id,
+                                   const Process& process) override;
   absl::Status TellToExit(const std::string& container_id, int exit_code) override;
   void ExpectExec(const std::string& container_id, const std::vector<std::string>& cmd,
                   const ExecAnswer& answer) override {}  // the command itself answers

@@ -55,6 +55,10 @@ class FakeRuntimeTarget final : public RuntimeTarget {
   std::string cgroup_parent() const override { return "/krl-contract"; }  // only recorded
 
   void SetProcess(cri::ContainerConfig* config, const Process& process) override;
+  // The fake's processes handle signals from their start.
+  absl::Status WaitForProcessReady(const std::string&, const Process&) override {
+    return absl::OkStatus();
+  }
   absl::Status TellToExit(const std::string& container_id, int exit_code) override;
   void ExpectExec(const std::string& container_id, const std::vector<std::string>& cmd,
                   const ExecAnswer& answer) override;

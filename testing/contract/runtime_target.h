@@ -124,6 +124,11 @@ class RuntimeTarget {
   // Makes a container created from `config` behave as `process` (sets image and command on a
   // real runtime; scripts the fake by the config's metadata name). Call before CreateContainer.
   virtual void SetProcess(cri::ContainerConfig* config, const Process& process) = 0;
+  // Waits until the process of a just-started container handles signals as `process` says. A
+  // real shell installs its SIGTERM trap a moment after the start, and PID 1 ignores a SIGTERM
+  // that comes before: a stop in that window would wait out its grace period.
+  [[nodiscard]] virtual absl::Status WaitForProcessReady(const std::string& container_id,
+                                                         const Process& process) = 0;
   // Ends a running container created with Process::ExitsWhenTold with `exit_code`.
   [[nodiscard]] virtual absl::Status TellToExit(const std::string& container_id, int exit_code) = 0;
   // ExecSync of `cmd` in the container answers `answer`: a real runtime runs the command (which
