@@ -127,6 +127,20 @@ void FillTimestamp(int64_t now, Usage* usage) {
   if (usage->timestamp() == 0) usage->set_timestamp(now);
 }
 
+// The request's filter, or null when it has none.
+template <typename Request>
+auto FilterOf(const Request& request) -> decltype(&request.filter()) {
+  return request.has_filter() ? &request.filter() : nullptr;
+}
+
+// Oldest first, ties by id: the order containerd lists sandboxes and containers in.
+template <typename Object>
+void SortByCreation(std::vector<Object*>& objects) {
+  std::sort(objects.begin(), objects.end(), [](const Object* a, const Object* b) {
+    return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
+  });
+}
+
 // Splits `items` into messages of at most `batch` items; no message for an empty list.
 template <typename Item, typename Message>
 void SendBatches(std::vector<Item> items, int batch,
@@ -269,6 +283,22 @@ absl::StatusOr<FakeRuntimeService::Container*> FakeRuntimeService::FindContainer
   return TruncLookup(containers_, id);
 }
 
+absl::StatusOr<FakeRuntimeService::Sandbox*> FakeRuntimeService::LookupSandboxLocked(
+    absl::string_view id) {
+  absl::StatusOr<Sandbox*> found = FindSandboxLocked(id);
+  if (found.ok()) return found;
+  return Wrap(absl::StrCat("an error occurred when try to find sandbox ", Quote(id)),
+              found.status());
+}
+
+absl::StatusOr<FakeRuntimeService::Container*> FakeRuntimeService::LookupContainerLocked(
+    absl::string_view id) {
+  absl::StatusOr<Container*> found = FindContainerLocked(id);
+  if (found.ok()) return found;
+  return Wrap(absl::StrCat("an error occurred when try to find container ", Quote(id)),
+              found.status());
+}
+
 std::vector<FakeRuntimeService::Container*> FakeRuntimeService::ContainersOfLocked(
     const std::string& sandbox_id) {
   std::vector<Container*> result;
@@ -279,9 +309,7 @@ std::vector<FakeRuntimeService::Container*> FakeRuntimeService::ContainersOfLock
     auto it = containers_.find(id);
     if (it != containers_.end()) result.push_back(&it->second);
   }
-  std::sort(result.begin(), result.end(), [](const Container* a, const Container* b) {
-    return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
-  });
+  SortByCreation(result);
   return result;
 }
 
@@ -325,11 +353,14 @@ void FakeRuntimeService::FailStartLocked(Container& container, absl::string_view
 void FakeRuntimeService::StopSandboxLocked(Sandbox& sandbox) {
   for (Container* c : ContainersOfLocked(sandbox.id)) KillLocked(*c);
   sandbox.netns_closed = true;
-  if (sandbox.ready) {
-    sandbox.ready = false;
-    sandbox.pid = 0;
-    PublishLocked(sandbox.id, sandbox.id, cri::CONTAINER_STOPPED_EVENT);
-  }
+  EndPauseLocked(sandbox);
+}
+
+void FakeRuntimeService::EndPauseLocked(Sandbox& sandbox) {
+  if (!sandbox.ready) return;
+  sandbox.ready = false;
+  sandbox.pid = 0;
+  PublishLocked(sandbox.id, sandbox.id, cri::CONTAINER_STOPPED_EVENT);
 }
 
 void FakeRuntimeService::RemoveContainerLocked(const std::string& container_id) {
@@ -640,9 +671,7 @@ std::vector<cri::PodSandbox> FakeRuntimeService::ListSandboxesLocked(
     const cri::PodSandboxFilter* filter) {
   std::vector<const Sandbox*> all;
   for (const auto& [id, s] : sandboxes_) all.push_back(&s);
-  std::sort(all.begin(), all.end(), [](const Sandbox* a, const Sandbox* b) {
-    return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
-  });
+  SortByCreation(all);
   std::string id_filter;
   if (filter != nullptr) {
     // A truncated id that names one sandbox matches it; anything else must match exactly.
@@ -669,9 +698,7 @@ std::vector<cri::Container> FakeRuntimeService::ListContainersLocked(
     const cri::ContainerFilter* filter) {
   std::vector<const Container*> all;
   for (const auto& [id, c] : containers_) all.push_back(&c);
-  std::sort(all.begin(), all.end(), [](const Container* a, const Container* b) {
-    return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
-  });
+  SortByCreation(all);
   std::string id_filter, sandbox_filter;
   if (filter != nullptr) {
     id_filter = filter->id();
@@ -751,6 +778,47 @@ std::vector<cri::PodSandboxMetrics> FakeRuntimeService::ListMetricsLocked() {
   return metrics;
 }
 
+template <typename Item, typename List>
+absl::StatusOr<std::vector<Item>> FakeRuntimeService::ListNow(List& list) {
+  krl::MutexLock lock(&mu_);
+  ProcessDueLocked(clock().Now());
+  return list();
+}
+
+template <typename Response, typename Item, typename List>
+absl::StatusOr<Response> FakeRuntimeService::HandleList(
+    absl::string_view method, const google::protobuf::Message& request,
+    google::protobuf::RepeatedPtrField<Item>* (Response::*field)(), List list) {
+  return HandleCall<Response>(method, request, [&]() -> absl::StatusOr<Response> {
+    absl::StatusOr<std::vector<Item>> items = ListNow<Item>(list);
+    if (!items.ok()) return items.status();
+    Response response;
+    for (Item& item : *items) *(response.*field)()->Add() = std::move(item);
+    return response;
+  });
+}
+
+template <typename Message, typename Item, typename List>
+absl::Status FakeRuntimeService::HandleListStream(
+    absl::string_view method, const google::protobuf::Message& request,
+    const std::function<void(Message&&)>& on_message,
+    google::protobuf::RepeatedPtrField<Item>* (Message::*field)(), List list) {
+  return HandleStream(method, request, on_message,
+                      [&](const std::function<void(Message &&)>& sink) -> absl::Status {
+                        absl::StatusOr<std::vector<Item>> items = ListNow<Item>(list);
+                        if (!items.ok()) return items.status();
+                        SendBatches(std::move(*items), options_.stream_batch_size, field, sink);
+                        return absl::OkStatus();
+                      });
+}
+
+template <typename Response>
+absl::StatusOr<Response> FakeRuntimeService::HandleUnimplemented(
+    absl::string_view method, const google::protobuf::Message& request) {
+  return HandleCall<Response>(method, request,
+                              [&]() -> absl::StatusOr<Response> { return Unimplemented(method); });
+}
+
 // ------------------------------------------------------------------------------------------------
 // RuntimeService: version and sandboxes
 
@@ -823,13 +891,11 @@ absl::StatusOr<cri::StopPodSandboxResponse> FakeRuntimeService::StopPodSandbox(
       "StopPodSandbox", request, [&]() -> absl::StatusOr<cri::StopPodSandboxResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Sandbox*> sandbox = FindSandboxLocked(request.pod_sandbox_id());
+        absl::StatusOr<Sandbox*> sandbox = LookupSandboxLocked(request.pod_sandbox_id());
         if (!sandbox.ok()) {
           // Idempotent for ids that no longer exist (containerd >= 1.6.35, 1.7, 2.x).
           if (absl::IsNotFound(sandbox.status())) return cri::StopPodSandboxResponse();
-          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                                   Quote(request.pod_sandbox_id())),
-                      sandbox.status());
+          return sandbox.status();
         }
         StopSandboxLocked(**sandbox);
         return cri::StopPodSandboxResponse();
@@ -842,12 +908,10 @@ absl::StatusOr<cri::RemovePodSandboxResponse> FakeRuntimeService::RemovePodSandb
       "RemovePodSandbox", request, [&]() -> absl::StatusOr<cri::RemovePodSandboxResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
+        absl::StatusOr<Sandbox*> found = LookupSandboxLocked(request.pod_sandbox_id());
         if (!found.ok()) {
           if (absl::IsNotFound(found.status())) return cri::RemovePodSandboxResponse();
-          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                                   Quote(request.pod_sandbox_id())),
-                      found.status());
+          return found.status();
         }
         // As containerd: stop it first (its containers too), then remove its containers, then it.
         Sandbox& sandbox = **found;
@@ -886,35 +950,18 @@ absl::StatusOr<cri::PodSandboxStatusResponse> FakeRuntimeService::PodSandboxStat
 
 absl::StatusOr<cri::ListPodSandboxResponse> FakeRuntimeService::ListPodSandbox(
     const cri::ListPodSandboxRequest& request) {
-  return HandleCall<cri::ListPodSandboxResponse>(
-      "ListPodSandbox", request, [&]() -> absl::StatusOr<cri::ListPodSandboxResponse> {
-        krl::MutexLock lock(&mu_);
-        ProcessDueLocked(clock().Now());
-        cri::ListPodSandboxResponse response;
-        for (cri::PodSandbox& item :
-             ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr)) {
-          *response.add_items() = std::move(item);
-        }
-        return response;
-      });
+  return HandleList(
+      "ListPodSandbox", request, &cri::ListPodSandboxResponse::mutable_items,
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListSandboxesLocked(FilterOf(request)); });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxes(
     const cri::StreamPodSandboxesRequest& request,
     const std::function<void(cri::StreamPodSandboxesResponse&& message)>& on_message) {
-  return HandleStream(
+  return HandleListStream(
       "StreamPodSandboxes", request, on_message,
-      [&](const std::function<void(cri::StreamPodSandboxesResponse &&)>& sink) -> absl::Status {
-        std::vector<cri::PodSandbox> items;
-        {
-          krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
-          items = ListSandboxesLocked(request.has_filter() ? &request.filter() : nullptr);
-        }
-        SendBatches(std::move(items), options_.stream_batch_size,
-                    &cri::StreamPodSandboxesResponse::mutable_pod_sandboxes, sink);
-        return absl::OkStatus();
-      });
+      &cri::StreamPodSandboxesResponse::mutable_pod_sandboxes,
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListSandboxesLocked(FilterOf(request)); });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -992,12 +1039,8 @@ absl::StatusOr<cri::StartContainerResponse> FakeRuntimeService::StartContainer(
       "StartContainer", request, [&]() -> absl::StatusOr<cri::StartContainerResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-        if (!found.ok()) {
-          return Wrap(absl::StrCat("an error occurred when try to find container ",
-                                   Quote(request.container_id())),
-                      found.status());
-        }
+        absl::StatusOr<Container*> found = LookupContainerLocked(request.container_id());
+        if (!found.ok()) return found.status();
         Container& c = **found;
         if (c.State() != cri::CONTAINER_CREATED) {
           return absl::UnknownError(absl::StrCat("failed to set starting state for container ",
@@ -1047,12 +1090,10 @@ absl::StatusOr<cri::StopContainerResponse> FakeRuntimeService::StopContainer(
         {
           krl::MutexLock lock(&mu_);
           ProcessDueLocked(clock().Now());
-          absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+          absl::StatusOr<Container*> found = LookupContainerLocked(request.container_id());
           if (!found.ok()) {
             if (absl::IsNotFound(found.status())) return cri::StopContainerResponse();
-            return Wrap(absl::StrCat("an error occurred when try to find container ",
-                                     Quote(request.container_id())),
-                        found.status());
+            return found.status();
           }
           Container& c = **found;
           if (c.State() == cri::CONTAINER_UNKNOWN) {
@@ -1089,12 +1130,10 @@ absl::StatusOr<cri::RemoveContainerResponse> FakeRuntimeService::RemoveContainer
       "RemoveContainer", request, [&]() -> absl::StatusOr<cri::RemoveContainerResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
+        absl::StatusOr<Container*> found = LookupContainerLocked(request.container_id());
         if (!found.ok()) {
           if (absl::IsNotFound(found.status())) return cri::RemoveContainerResponse();
-          return Wrap(absl::StrCat("an error occurred when try to find container ",
-                                   Quote(request.container_id())),
-                      found.status());
+          return found.status();
         }
         // A running container is killed first, as containerd's forcible stop does.
         RemoveContainerLocked((*found)->id);
@@ -1104,35 +1143,17 @@ absl::StatusOr<cri::RemoveContainerResponse> FakeRuntimeService::RemoveContainer
 
 absl::StatusOr<cri::ListContainersResponse> FakeRuntimeService::ListContainers(
     const cri::ListContainersRequest& request) {
-  return HandleCall<cri::ListContainersResponse>(
-      "ListContainers", request, [&]() -> absl::StatusOr<cri::ListContainersResponse> {
-        krl::MutexLock lock(&mu_);
-        ProcessDueLocked(clock().Now());
-        cri::ListContainersResponse response;
-        for (cri::Container& item :
-             ListContainersLocked(request.has_filter() ? &request.filter() : nullptr)) {
-          *response.add_containers() = std::move(item);
-        }
-        return response;
-      });
+  return HandleList(
+      "ListContainers", request, &cri::ListContainersResponse::mutable_containers,
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListContainersLocked(FilterOf(request)); });
 }
 
 absl::Status FakeRuntimeService::StreamContainers(
     const cri::StreamContainersRequest& request,
     const std::function<void(cri::StreamContainersResponse&& message)>& on_message) {
-  return HandleStream(
-      "StreamContainers", request, on_message,
-      [&](const std::function<void(cri::StreamContainersResponse &&)>& sink) -> absl::Status {
-        std::vector<cri::Container> items;
-        {
-          krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
-          items = ListContainersLocked(request.has_filter() ? &request.filter() : nullptr);
-        }
-        SendBatches(std::move(items), options_.stream_batch_size,
-                    &cri::StreamContainersResponse::mutable_containers, sink);
-        return absl::OkStatus();
-      });
+  return HandleListStream(
+      "StreamContainers", request, on_message, &cri::StreamContainersResponse::mutable_containers,
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListContainersLocked(FilterOf(request)); });
 }
 
 absl::StatusOr<cri::ContainerStatusResponse> FakeRuntimeService::ContainerStatus(
@@ -1141,12 +1162,8 @@ absl::StatusOr<cri::ContainerStatusResponse> FakeRuntimeService::ContainerStatus
       "ContainerStatus", request, [&]() -> absl::StatusOr<cri::ContainerStatusResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-        if (!found.ok()) {
-          return Wrap(absl::StrCat("an error occurred when try to find container ",
-                                   Quote(request.container_id())),
-                      found.status());
-        }
+        absl::StatusOr<Container*> found = LookupContainerLocked(request.container_id());
+        if (!found.ok()) return found.status();
         cri::ContainerStatusResponse response;
         *response.mutable_status() = ContainerStatusLocked(**found);
         if (request.verbose()) {
@@ -1179,12 +1196,8 @@ absl::StatusOr<cri::ReopenContainerLogResponse> FakeRuntimeService::ReopenContai
       "ReopenContainerLog", request, [&]() -> absl::StatusOr<cri::ReopenContainerLogResponse> {
         krl::MutexLock lock(&mu_);
         ProcessDueLocked(clock().Now());
-        absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
-        if (!found.ok()) {
-          return Wrap(absl::StrCat("an error occurred when try to find container ",
-                                   Quote(request.container_id())),
-                      found.status());
-        }
+        absl::StatusOr<Container*> found = LookupContainerLocked(request.container_id());
+        if (!found.ok()) return found.status();
         if ((*found)->State() != cri::CONTAINER_RUNNING) {
           return absl::UnknownError("container is not running");
         }
@@ -1329,35 +1342,20 @@ absl::StatusOr<cri::ContainerStatsResponse> FakeRuntimeService::ContainerStats(
 
 absl::StatusOr<cri::ListContainerStatsResponse> FakeRuntimeService::ListContainerStats(
     const cri::ListContainerStatsRequest& request) {
-  return HandleCall<cri::ListContainerStatsResponse>(
-      "ListContainerStats", request, [&]() -> absl::StatusOr<cri::ListContainerStatsResponse> {
-        krl::MutexLock lock(&mu_);
-        ProcessDueLocked(clock().Now());
-        cri::ListContainerStatsResponse response;
-        for (cri::ContainerStats& stats :
-             ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr)) {
-          *response.add_stats() = std::move(stats);
-        }
-        return response;
-      });
+  return HandleList("ListContainerStats", request, &cri::ListContainerStatsResponse::mutable_stats,
+                    [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                      return ListContainerStatsLocked(FilterOf(request));
+                    });
 }
 
 absl::Status FakeRuntimeService::StreamContainerStats(
     const cri::StreamContainerStatsRequest& request,
     const std::function<void(cri::StreamContainerStatsResponse&& message)>& on_message) {
-  return HandleStream(
-      "StreamContainerStats", request, on_message,
-      [&](const std::function<void(cri::StreamContainerStatsResponse &&)>& sink) -> absl::Status {
-        std::vector<cri::ContainerStats> items;
-        {
-          krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
-          items = ListContainerStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-        }
-        SendBatches(std::move(items), options_.stream_batch_size,
-                    &cri::StreamContainerStatsResponse::mutable_container_stats, sink);
-        return absl::OkStatus();
-      });
+  return HandleListStream("StreamContainerStats", request, on_message,
+                          &cri::StreamContainerStatsResponse::mutable_container_stats,
+                          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                            return ListContainerStatsLocked(FilterOf(request));
+                          });
 }
 
 absl::StatusOr<cri::PodSandboxStatsResponse> FakeRuntimeService::PodSandboxStats(
@@ -1394,38 +1392,20 @@ absl::StatusOr<cri::PodSandboxStatsResponse> FakeRuntimeService::PodSandboxStats
 
 absl::StatusOr<cri::ListPodSandboxStatsResponse> FakeRuntimeService::ListPodSandboxStats(
     const cri::ListPodSandboxStatsRequest& request) {
-  return HandleCall<cri::ListPodSandboxStatsResponse>(
-      "ListPodSandboxStats", request, [&]() -> absl::StatusOr<cri::ListPodSandboxStatsResponse> {
-        krl::MutexLock lock(&mu_);
-        ProcessDueLocked(clock().Now());
-        absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
-            ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-        if (!listed.ok()) return listed.status();
-        cri::ListPodSandboxStatsResponse response;
-        for (cri::PodSandboxStats& stats : *listed) *response.add_stats() = std::move(stats);
-        return response;
-      });
+  return HandleList(
+      "ListPodSandboxStats", request, &cri::ListPodSandboxStatsResponse::mutable_stats,
+      [&]()
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListSandboxStatsLocked(FilterOf(request)); });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxStats(
     const cri::StreamPodSandboxStatsRequest& request,
     const std::function<void(cri::StreamPodSandboxStatsResponse&& message)>& on_message) {
-  return HandleStream(
-      "StreamPodSandboxStats", request, on_message,
-      [&](const std::function<void(cri::StreamPodSandboxStatsResponse &&)>& sink) -> absl::Status {
-        std::vector<cri::PodSandboxStats> items;
-        {
-          krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
-          absl::StatusOr<std::vector<cri::PodSandboxStats>> listed =
-              ListSandboxStatsLocked(request.has_filter() ? &request.filter() : nullptr);
-          if (!listed.ok()) return listed.status();
-          items = std::move(*listed);
-        }
-        SendBatches(std::move(items), options_.stream_batch_size,
-                    &cri::StreamPodSandboxStatsResponse::mutable_pod_sandbox_stats, sink);
-        return absl::OkStatus();
-      });
+  return HandleListStream("StreamPodSandboxStats", request, on_message,
+                          &cri::StreamPodSandboxStatsResponse::mutable_pod_sandbox_stats,
+                          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                            return ListSandboxStatsLocked(FilterOf(request));
+                          });
 }
 
 absl::StatusOr<cri::ListMetricDescriptorsResponse> FakeRuntimeService::ListMetricDescriptors(
@@ -1439,36 +1419,17 @@ absl::StatusOr<cri::ListMetricDescriptorsResponse> FakeRuntimeService::ListMetri
 
 absl::StatusOr<cri::ListPodSandboxMetricsResponse> FakeRuntimeService::ListPodSandboxMetrics(
     const cri::ListPodSandboxMetricsRequest& request) {
-  return HandleCall<cri::ListPodSandboxMetricsResponse>(
-      "ListPodSandboxMetrics", request,
-      [&]() -> absl::StatusOr<cri::ListPodSandboxMetricsResponse> {
-        krl::MutexLock lock(&mu_);
-        ProcessDueLocked(clock().Now());
-        cri::ListPodSandboxMetricsResponse response;
-        for (cri::PodSandboxMetrics& metrics : ListMetricsLocked()) {
-          *response.add_pod_metrics() = std::move(metrics);
-        }
-        return response;
-      });
+  return HandleList("ListPodSandboxMetrics", request,
+                    &cri::ListPodSandboxMetricsResponse::mutable_pod_metrics,
+                    [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListMetricsLocked(); });
 }
 
 absl::Status FakeRuntimeService::StreamPodSandboxMetrics(
     const cri::StreamPodSandboxMetricsRequest& request,
     const std::function<void(cri::StreamPodSandboxMetricsResponse&& message)>& on_message) {
-  return HandleStream(
-      "StreamPodSandboxMetrics", request, on_message,
-      [&](const std::function<void(cri::StreamPodSandboxMetricsResponse &&)>& sink)
-          -> absl::Status {
-        std::vector<cri::PodSandboxMetrics> items;
-        {
-          krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
-          items = ListMetricsLocked();
-        }
-        SendBatches(std::move(items), options_.stream_batch_size,
-                    &cri::StreamPodSandboxMetricsResponse::mutable_pod_sandbox_metrics, sink);
-        return absl::OkStatus();
-      });
+  return HandleListStream("StreamPodSandboxMetrics", request, on_message,
+                          &cri::StreamPodSandboxMetricsResponse::mutable_pod_sandbox_metrics,
+                          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ListMetricsLocked(); });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1523,12 +1484,8 @@ FakeRuntimeService::UpdatePodSandboxResources(
       "UpdatePodSandboxResources", request,
       [&]() -> absl::StatusOr<cri::UpdatePodSandboxResourcesResponse> {
         krl::MutexLock lock(&mu_);
-        absl::StatusOr<Sandbox*> found = FindSandboxLocked(request.pod_sandbox_id());
-        if (!found.ok()) {
-          return Wrap(absl::StrCat("an error occurred when try to find sandbox ",
-                                   Quote(request.pod_sandbox_id())),
-                      found.status());
-        }
+        absl::StatusOr<Sandbox*> found = LookupSandboxLocked(request.pod_sandbox_id());
+        if (!found.ok()) return found.status();
         if (request.has_resources()) (*found)->resources = request.resources();
         return cri::UpdatePodSandboxResourcesResponse();
       });
@@ -1536,25 +1493,17 @@ FakeRuntimeService::UpdatePodSandboxResources(
 
 absl::StatusOr<cri::CheckpointContainerResponse> FakeRuntimeService::CheckpointContainer(
     const cri::CheckpointContainerRequest& request) {
-  return HandleCall<cri::CheckpointContainerResponse>(
-      "CheckpointContainer", request, [&]() -> absl::StatusOr<cri::CheckpointContainerResponse> {
-        return Unimplemented("CheckpointContainer");
-      });
+  return HandleUnimplemented<cri::CheckpointContainerResponse>("CheckpointContainer", request);
 }
 
 absl::StatusOr<cri::CheckpointPodResponse> FakeRuntimeService::CheckpointPod(
     const cri::CheckpointPodRequest& request) {
-  return HandleCall<cri::CheckpointPodResponse>(
-      "CheckpointPod", request, [&]() -> absl::StatusOr<cri::CheckpointPodResponse> {
-        return Unimplemented("CheckpointPod");
-      });
+  return HandleUnimplemented<cri::CheckpointPodResponse>("CheckpointPod", request);
 }
 
 absl::StatusOr<cri::RestorePodResponse> FakeRuntimeService::RestorePod(
     const cri::RestorePodRequest& request) {
-  return HandleCall<cri::RestorePodResponse>(
-      "RestorePod", request,
-      [&]() -> absl::StatusOr<cri::RestorePodResponse> { return Unimplemented("RestorePod"); });
+  return HandleUnimplemented<cri::RestorePodResponse>("RestorePod", request);
 }
 
 absl::StatusOr<std::unique_ptr<runtime::ContainerEventSubscription>>
@@ -1608,18 +1557,15 @@ void FakeRuntimeService::SetDefaultExecResult(ExecResult result) {
 }
 
 absl::Status FakeRuntimeService::ExitContainer(absl::string_view container_id, int exit_code) {
-  krl::MutexLock lock(&mu_);
-  ProcessDueLocked(clock().Now());
-  absl::StatusOr<Container*> found = FindContainerLocked(container_id);
-  if (!found.ok()) return found.status();
-  if ((*found)->State() != cri::CONTAINER_RUNNING) {
-    return absl::FailedPreconditionError("container is not running");
-  }
-  ExitLocked(**found, exit_code, "", NowNanos());
-  return absl::OkStatus();
+  return ExitRunningContainer(container_id, exit_code, "");
 }
 
 absl::Status FakeRuntimeService::OomKillContainer(absl::string_view container_id) {
+  return ExitRunningContainer(container_id, kKilledExitCode, kOomReason);
+}
+
+absl::Status FakeRuntimeService::ExitRunningContainer(absl::string_view container_id, int exit_code,
+                                                      absl::string_view reason) {
   krl::MutexLock lock(&mu_);
   ProcessDueLocked(clock().Now());
   absl::StatusOr<Container*> found = FindContainerLocked(container_id);
@@ -1627,7 +1573,7 @@ absl::Status FakeRuntimeService::OomKillContainer(absl::string_view container_id
   if ((*found)->State() != cri::CONTAINER_RUNNING) {
     return absl::FailedPreconditionError("container is not running");
   }
-  ExitLocked(**found, kKilledExitCode, kOomReason, NowNanos());
+  ExitLocked(**found, exit_code, reason, NowNanos());
   return absl::OkStatus();
 }
 
@@ -1647,12 +1593,7 @@ absl::Status FakeRuntimeService::KillPodSandbox(absl::string_view sandbox_id) {
   krl::MutexLock lock(&mu_);
   absl::StatusOr<Sandbox*> found = FindSandboxLocked(sandbox_id);
   if (!found.ok()) return found.status();
-  Sandbox& sandbox = **found;
-  if (sandbox.ready) {
-    sandbox.ready = false;
-    sandbox.pid = 0;
-    PublishLocked(sandbox.id, sandbox.id, cri::CONTAINER_STOPPED_EVENT);
-  }
+  EndPauseLocked(**found);
   return absl::OkStatus();
 }
 

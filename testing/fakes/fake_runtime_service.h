@@ -25,6 +25,7 @@
 #define KRL_TESTING_FAKES_FAKE_RUNTIME_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -301,6 +302,12 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Container*> FindContainerLocked(absl::string_view id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The same lookups with the error containerd's handlers answer for an id a request names
+  // (`an error occurred when try to find container "x": not found`); the code is kept.
+  absl::StatusOr<Sandbox*> LookupSandboxLocked(absl::string_view id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Container*> LookupContainerLocked(absl::string_view id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<Container*> ContainersOfLocked(const std::string& sandbox_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -308,6 +315,11 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
                   int64_t finished_at) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void KillLocked(Container& container) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopSandboxLocked(Sandbox& sandbox) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The sandbox's pause process ends: NOTREADY and a STOPPED event, once.
+  void EndPauseLocked(Sandbox& sandbox) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ExitContainer and OomKillContainer: the running container exits now.
+  absl::Status ExitRunningContainer(absl::string_view container_id, int exit_code,
+                                    absl::string_view reason);
   void RemoveContainerLocked(const std::string& container_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailStartLocked(Container& container, absl::string_view message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -340,6 +352,27 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
   absl::StatusOr<std::vector<cri::PodSandboxStats>> ListSandboxStatsLocked(
       const cri::PodSandboxStatsFilter* filter) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<cri::PodSandboxMetrics> ListMetricsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // The list RPCs. `list` runs with mu_ held once due exits are applied, and returns the items
+  // (or a StatusOr of them, where listing can fail). The unary RPC answers every item in the
+  // response's repeated `field`; the streaming one sends them in messages of
+  // Options::stream_batch_size items (none for an empty list).
+  template <typename Item, typename List>
+  absl::StatusOr<std::vector<Item>> ListNow(List& list);
+  template <typename Response, typename Item, typename List>
+  absl::StatusOr<Response> HandleList(
+      absl::string_view method, const google::protobuf::Message& request,
+      google::protobuf::RepeatedPtrField<Item>* (Response::*field)(), List list);
+  template <typename Message, typename Item, typename List>
+  absl::Status HandleListStream(absl::string_view method, const google::protobuf::Message& request,
+                                const std::function<void(Message&&)>& on_message,
+                                google::protobuf::RepeatedPtrField<Item>* (Message::*field)(),
+                                List list);
+  // A CRI method the fake does not implement: recorded and faulted like any call, then
+  // Unimplemented.
+  template <typename Response>
+  absl::StatusOr<Response> HandleUnimplemented(absl::string_view method,
+                                               const google::protobuf::Message& request);
 
   const Options options_;
   FakeImageService* const images_;
