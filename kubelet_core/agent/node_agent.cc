@@ -21,6 +21,8 @@ namespace {
 // How long the loop thread waits for a PLEG event at most before it re-checks its schedule and
 // whether it must stop.
 constexpr absl::Duration kMaxEventWait = absl::Milliseconds(200);
+// How often the runtime status thread looks at its schedule (and at Stop()).
+constexpr absl::Duration kStatusWaitSlice = absl::Milliseconds(200);
 
 std::string FullName(const corev1::Pod& pod) {
   return absl::StrCat(pod.metadata.namespace_, "/", pod.metadata.name);
@@ -164,6 +166,7 @@ void NodeAgent::Start() {
   if (!options_.run_threads) return;
   pleg_->Start();
   loop_thread_ = std::thread([this] { LoopMain(); });
+  status_thread_ = std::thread([this] { RuntimeStatusMain(); });
   gc_thread_ = std::thread([this] { GcMain(); });
 }
 
@@ -177,6 +180,7 @@ void NodeAgent::Stop() {
     was_started = started_;
   }
   if (loop_thread_.joinable()) loop_thread_.join();
+  if (status_thread_.joinable()) status_thread_.join();
   if (gc_thread_.joinable()) gc_thread_.join();
   pleg_->Stop();
   workers_->Stop();
@@ -337,7 +341,9 @@ void NodeAgent::Tick() {
   {
     krl::MutexLock lock(&mu_);
     last_tick_ = now;
-    status_due = now >= next_runtime_status_;
+    // With threads, the runtime's status has a thread of its own (as the kubelet's
+    // updateRuntimeUp): a Status call hung until its deadline must not stall the loop.
+    status_due = !options_.run_threads && now >= next_runtime_status_;
     housekeeping_due = now >= next_housekeeping_;
     if (housekeeping_due) next_housekeeping_ = now + options_.housekeeping_period;
   }
@@ -503,6 +509,20 @@ void NodeAgent::UpdateRuntimeStatus() {
     }
   }
   node_ready_gauge_->Set(NodeReady().ok() ? 1 : 0);
+}
+
+void NodeAgent::RuntimeStatusMain() {
+  while (true) {
+    bool due;
+    {
+      krl::MutexLock lock(&mu_);
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+      // Real-time wait slices keep Stop() prompt; the schedule itself is on the clock.
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), kStatusWaitSlice)) return;
+      due = clock_.Now() >= next_runtime_status_;
+    }
+    if (due) UpdateRuntimeStatus();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@
 //   snapshot; the running pods and containers gauges are refreshed. Both read the PLEG's pod
 //   cache (every pod's status as of the last relist or CRI event) rather than listing the
 //   runtime again;
-// - the runtime's Status every `runtime_status_period` (5 s, the kubelet's): while RuntimeReady is
+// - the runtime's Status every `runtime_status_period` (5 s, the kubelet's), polled on a thread of
+//   its own so that a hung runtime's Status call does not stall the loop: while RuntimeReady is
 //   false nothing is synced (the kubelet skips its sync loop) and the node is not ready; while only
 //   NetworkReady is false, host-network pods still run and the others wait with the pod status
 //   reason NetworkNotReady (their sync fails "network is not ready" and is retried);
@@ -239,6 +240,8 @@ class NodeAgent final : private container::PodStateProvider {
   // --- Sync loop ---
   void LoopMain();
   void GcMain();
+  // Polls the runtime's Status every runtime_status_period (with run_threads).
+  void RuntimeStatusMain();
   void UpdateRuntimeStatus();
   void HandlePlegEvents();
   // Kills running pods the agent does not want (orphans); needs the source to be ready.
@@ -308,6 +311,7 @@ class NodeAgent final : private container::PodStateProvider {
 
   krl::Mutex stop_mu_;  // serializes Stop()
   std::thread loop_thread_;
+  std::thread status_thread_;
   std::thread gc_thread_;
 };
 

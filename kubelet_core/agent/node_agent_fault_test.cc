@@ -10,7 +10,6 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/core/v1/pod.h"
+#include "kubelet_core/agent/agent_test_env.h"
 #include "kubelet_core/agent/node_agent.h"
 #include "kubelet_core/container/pod.h"
 #include "kubelet_core/kuberuntime/labels.h"
@@ -187,71 +187,38 @@ class RandomFaults {
   int decided_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-class Env {
+// The agent on the fakes with the seeded faults installed; Step() is one sync round.
+class Env : public AgentTestEnv {
  public:
-  explicit Env(uint64_t seed)
-      : images_(clock_), runtime_(clock_, &images_), faults_(seed, runtime_) {
-    char pattern[] = "/tmp/krl-agent-fault-XXXXXX";
-    dir_ = mkdtemp(pattern);
+  explicit Env(uint64_t seed) : AgentTestEnv("krl-agent-fault"), faults_(seed, runtime()) {
     testing::FakeRuntimeService::ContainerScript setup;
     setup.exit_after = absl::Seconds(1);
-    runtime_.ScriptContainer("setup", setup);
-    faults_.Install(runtime_, images_);
+    runtime().ScriptContainer("setup", setup);
+    faults_.Install(runtime(), images());
   }
-  ~Env() {
-    agent_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  // The agent goes before the faults its runtime's hooks call.
+  ~Env() override { ResetAgent(); }
 
   NodeAgent& Start() {
-    NodeAgent::Options options;
-    options.node_name = "node-1";
-    options.run_threads = false;
-    options.runtime_manager.pod_logs_root = dir_ + "/logs";
-    options.runtime_manager.root_dir = dir_ + "/root";
+    NodeAgent::Options options = Options();
     // Garbage collection keeps no dead container, so that every leftover shows.
     options.container_gc.max_per_pod_container = 0;
     // One pod worker: the pods' calls come in one order, so a seed replays the same run.
     options.pod_workers = 1;
-    absl::StatusOr<std::unique_ptr<NodeAgent>> agent =
-        NodeAgent::Create(options, runtime_, images_, clock_, &registry_);
-    REQUIRE(agent.ok());
-    agent_ = *std::move(agent);
-    agent_->Start();
-    return *agent_;
-  }
-
-  // One sync round: a second passes, the agent ticks and its workers settle.
-  void Step() {
-    clock_.Advance(absl::Seconds(1));
-    agent_->Tick();
-    Settle();
-  }
-  void Settle() {
-    for (int i = 0; i < 200; ++i) {
-      if (agent_->WaitForWorkersIdle(absl::Milliseconds(20)) &&
-          agent_->probe_manager().WaitForIdle() &&
-          agent_->WaitForWorkersIdle(absl::Milliseconds(20))) {
-        return;
-      }
-      clock_.Advance(absl::Milliseconds(1));
-      agent_->Tick();
-    }
-    FAIL("the agent did not settle");
+    return AgentTestEnv::Start(options);
   }
 
   // What keeps the pods from being converged, read from the runtime and the agent's statuses.
   std::vector<std::string> Problems(const std::vector<corev1::Pod>& pods) {
     std::vector<std::string> problems;
     std::map<std::string, int> ready_sandboxes;
-    for (const std::string& id : runtime_.SandboxIds()) {
-      absl::StatusOr<cri::PodSandboxStatus> s = runtime_.InspectPodSandbox(id);
+    for (const std::string& id : runtime().SandboxIds()) {
+      absl::StatusOr<cri::PodSandboxStatus> s = runtime().InspectPodSandbox(id);
       if (s.ok() && s->state() == cri::SANDBOX_READY) ++ready_sandboxes[s->metadata().uid()];
     }
     std::map<std::string, int> running;  // "<uid>/<name>"
-    for (const std::string& id : runtime_.ContainerIds()) {
-      absl::StatusOr<cri::ContainerStatus> c = runtime_.InspectContainer(id);
+    for (const std::string& id : runtime().ContainerIds()) {
+      absl::StatusOr<cri::ContainerStatus> c = runtime().InspectContainer(id);
       if (!c.ok() || c->state() != cri::CONTAINER_RUNNING) continue;
       const std::string* uid = kuberuntime::FindLabel(c->labels(), kuberuntime::kPodUIDLabel);
       ++running[absl::StrCat(uid == nullptr ? "?" : *uid, "/", c->metadata().name())];
@@ -264,7 +231,7 @@ class Env {
       if (running[uid + "/app"] != 1) {
         problems.push_back(absl::StrCat(uid, ": ", running[uid + "/app"], " app containers run"));
       }
-      std::optional<corev1::Pod> seen = agent_->GetPod(uid);
+      std::optional<corev1::Pod> seen = agent().GetPod(uid);
       if (!seen || seen->status.phase != corev1::PodPhase::kRunning) {
         problems.push_back(absl::StrCat(uid, ": not Running in the agent's status"));
       }
@@ -272,19 +239,10 @@ class Env {
     return problems;
   }
 
-  testing::FakeClock& clock() { return clock_; }
-  testing::FakeRuntimeService& runtime() { return runtime_; }
   RandomFaults& faults() { return faults_; }
-  NodeAgent& agent() { return *agent_; }
 
  private:
-  std::string dir_;
-  testing::FakeClock clock_;
-  testing::FakeImageService images_;
-  testing::FakeRuntimeService runtime_;
   RandomFaults faults_;
-  runtime::metrics::Registry registry_;
-  std::unique_ptr<NodeAgent> agent_;
 };
 
 TEST_CASE("with 10% of mutating CRI calls failing, 50 pods converge and removal leaves nothing") {

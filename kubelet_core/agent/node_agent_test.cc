@@ -1,10 +1,7 @@
 #include "kubelet_core/agent/node_agent.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "api/core/v1/pod.h"
+#include "kubelet_core/agent/agent_test_env.h"
 #include "kubelet_core/container/pod.h"
 #include "runtime/metrics/registry.h"
 #include "testing/fake_clock.h"
@@ -39,71 +37,18 @@ corev1::Pod MakePod(const std::string& name, const std::string& uid, bool host_n
   return pod;
 }
 
-// The fakes, a fake clock and an agent driven by hand.
-class Env {
+// The fakes, a fake clock and an agent driven by hand, and what the tests read from them.
+class Env : public AgentTestEnv {
  public:
-  Env() : images_(clock_), runtime_(clock_, &images_) {
-    char pattern[] = "/tmp/krl-agent-XXXXXX";
-    dir_ = mkdtemp(pattern);
-  }
-  ~Env() {
-    agent_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  NodeAgent::Options Options() const {
-    NodeAgent::Options options;
-    options.node_name = "node-1";
-    options.run_threads = false;
-    options.runtime_manager.pod_logs_root = dir_ + "/logs";
-    options.runtime_manager.root_dir = dir_ + "/root";
-    return options;
-  }
-
-  NodeAgent& Start(NodeAgent::Options options) {
-    absl::StatusOr<std::unique_ptr<NodeAgent>> agent =
-        NodeAgent::Create(options, runtime_, images_, clock_, &registry_);
-    REQUIRE(agent.ok());
-    agent_ = *std::move(agent);
-    agent_->Start();
-    return *agent_;
-  }
-  NodeAgent& Start() { return Start(Options()); }
-
-  // Time passes by `d`; the agent ticks (relists) and its workers and probes settle.
-  void Step(absl::Duration d = absl::Seconds(1)) {
-    clock_.Advance(d);
-    agent_->Tick();
-    Settle();
-  }
-  // Waits until the workers and probes are idle. A sync triggered between relists (by a probe
-  // result) waits for a relist newer than the pod's previous sync: tiny ticks provide it.
-  void Settle() {
-    for (int i = 0; i < 200; ++i) {
-      if (agent_->WaitForWorkersIdle(absl::Milliseconds(20)) &&
-          agent_->probe_manager().WaitForIdle() &&
-          agent_->WaitForWorkersIdle(absl::Milliseconds(20))) {
-        return;
-      }
-      clock_.Advance(absl::Milliseconds(1));
-      agent_->Tick();
-    }
-    FAIL("the agent did not settle");
-  }
-  void Steps(int n) {
-    for (int i = 0; i < n; ++i) Step();
-  }
-
   // What the runtime holds for the pod.
   container::PodStatus RuntimeStatus(const corev1::Pod& pod) {
-    absl::StatusOr<container::PodStatus> status = agent_->runtime_manager().GetPodStatus(
+    absl::StatusOr<container::PodStatus> status = agent().runtime_manager().GetPodStatus(
         pod.metadata.uid, pod.metadata.name, pod.metadata.namespace_);
     REQUIRE(status.ok());
     return *status;
   }
   corev1::PodStatus ApiStatus(const std::string& uid) {
-    std::optional<corev1::Pod> pod = agent_->GetPod(uid);
+    std::optional<corev1::Pod> pod = agent().GetPod(uid);
     REQUIRE(pod.has_value());
     return pod->status;
   }
@@ -112,20 +57,6 @@ class Env {
     return status.phase == corev1::PodPhase::kRunning && !status.container_statuses.empty() &&
            status.container_statuses[0].state.running.has_value();
   }
-
-  testing::FakeClock& clock() { return clock_; }
-  testing::FakeRuntimeService& runtime() { return runtime_; }
-  runtime::metrics::Registry& registry() { return registry_; }
-  NodeAgent& agent() { return *agent_; }
-  void ResetAgent() { agent_.reset(); }
-
- private:
-  std::string dir_;
-  testing::FakeClock clock_;
-  testing::FakeImageService images_;
-  testing::FakeRuntimeService runtime_;
-  runtime::metrics::Registry registry_;
-  std::unique_ptr<NodeAgent> agent_;
 };
 
 int ReadySandboxes(const container::PodStatus& status) {

@@ -471,19 +471,7 @@ absl::StatusOr<std::vector<container::Pod>> KubeRuntimeManager::GetPods(bool all
     }
     converted.image_ref = std::move(*c.mutable_image_ref());
     converted.hash = GetContainerHashFromAnnotations(c.annotations());
-    switch (c.state()) {
-      case cri::CONTAINER_CREATED:
-        converted.state = container::State::kCreated;
-        break;
-      case cri::CONTAINER_RUNNING:
-        converted.state = container::State::kRunning;
-        break;
-      case cri::CONTAINER_EXITED:
-        converted.state = container::State::kExited;
-        break;
-      default:
-        converted.state = container::State::kUnknown;
-    }
+    converted.state = StateFromCri(c.state());
     converted.created_at = absl::FromUnixNanos(c.created_at());
   }
 

@@ -10,8 +10,6 @@
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
-namespace {
-
 container::State StateFromCri(cri::ContainerState state) {
   switch (state) {
     case cri::CONTAINER_CREATED:
@@ -24,8 +22,6 @@ container::State StateFromCri(cri::ContainerState state) {
       return container::State::kUnknown;
   }
 }
-
-}  // namespace
 
 container::ContainerStatus ContainerStatusFromCri(absl::string_view runtime_type,
                                                   const cri::ContainerStatus& status) {

@@ -35,6 +35,9 @@ namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
 
+// A CRI container state; an unknown or unset one is kUnknown.
+container::State StateFromCri(cri::ContainerState state);
+
 // One CRI container status; `runtime_type` is the type of its ContainerID (Runtime::Type()).
 container::ContainerStatus ContainerStatusFromCri(absl::string_view runtime_type,
                                                   const cri::ContainerStatus& status);

@@ -7,10 +7,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/util/mutex.h"
 #include "kubelet_core/container/fake_runtime.h"
+#include "kubelet_core/pleg/forwarding_runtime.h"
 #include "runtime/metrics/registry.h"
 #include "runtime/util/log.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 
 namespace krl {
@@ -351,9 +352,9 @@ TEST_CASE("A new relist period takes effect at once") {
 }
 
 // A Runtime whose GetPods can be held at a gate; everything else goes to a FakeRuntime.
-class GatedRuntime final : public container::Runtime {
+class GatedRuntime final : public ForwardingRuntime {
  public:
-  explicit GatedRuntime(container::FakeRuntime& inner) : inner_(inner) {}
+  explicit GatedRuntime(container::FakeRuntime& inner) : ForwardingRuntime(inner) {}
 
   // The next GetPods blocks until Open().
   void Close() {
@@ -379,48 +380,10 @@ class GatedRuntime final : public container::Runtime {
         return absl::DeadlineExceededError("gate never opened");
       }
     }
-    return inner_.GetPods(all);
+    return ForwardingRuntime::GetPods(all);
   }
-  std::string Type() const override { return inner_.Type(); }
-  absl::StatusOr<std::vector<container::RuntimeCondition>> Status() override {
-    return inner_.Status();
-  }
-  container::PodSyncResult SyncPod(const corev1::Pod& pod,
-                                   const container::PodStatus& status) override {
-    return inner_.SyncPod(pod, status);
-  }
-  absl::Status KillPod(const corev1::Pod* pod, const container::Pod& running_pod,
-                       std::optional<int64_t> grace) override {
-    return inner_.KillPod(pod, running_pod, grace);
-  }
-  absl::StatusOr<container::PodStatus> GetPodStatus(absl::string_view uid, absl::string_view name,
-                                                    absl::string_view ns) override {
-    return inner_.GetPodStatus(uid, name, ns);
-  }
-  corev1::PodStatus GenerateAPIPodStatus(const corev1::Pod& pod,
-                                         const container::PodStatus& status) override {
-    return inner_.GenerateAPIPodStatus(pod, status);
-  }
-  absl::Status GarbageCollect(const container::GCPolicy& policy, bool ready, bool evict) override {
-    return inner_.GarbageCollect(policy, ready, evict);
-  }
-  absl::Status DeleteContainer(const corev1::ContainerID& id) override {
-    return inner_.DeleteContainer(id);
-  }
-  absl::StatusOr<std::string> PullImage(absl::string_view image, const cri::AuthConfig* auth,
-                                        const cri::PodSandboxConfig* config) override {
-    return inner_.PullImage(image, auth, config);
-  }
-  absl::StatusOr<std::string> GetImageRef(absl::string_view image) override {
-    return inner_.GetImageRef(image);
-  }
-  absl::StatusOr<std::vector<container::Image>> ListImages() override {
-    return inner_.ListImages();
-  }
-  absl::Status RemoveImage(absl::string_view image) override { return inner_.RemoveImage(image); }
 
  private:
-  container::FakeRuntime& inner_;
   krl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool entered_ ABSL_GUARDED_BY(mu_) = false;

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "kubelet_core/prober/http_probe.h"
 #include "kubelet_core/prober/limits.h"
+#include "kubelet_core/prober/probe_test_util.h"
 #include "kubelet_core/prober/prober.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/fake_runtime_service.h"
@@ -26,62 +26,6 @@ namespace prober {
 namespace {
 
 using testing::kMiB;
-
-// An httplib server on an ephemeral loopback port, served by its own thread.
-class LocalHttpServer {
- public:
-  explicit LocalHttpServer(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!server_->is_running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
-    REQUIRE(server_->is_running());
-  }
-  ~LocalHttpServer() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-// A running container in a fake runtime, for exec probes.
-struct ExecFixture {
-  ExecFixture() : runtime(clock, nullptr) {
-    cri::RunPodSandboxRequest sandbox;
-    sandbox.mutable_config()->mutable_metadata()->set_name("web");
-    sandbox.mutable_config()->mutable_metadata()->set_uid("uid-web");
-    auto pod = runtime.RunPodSandbox(sandbox);
-    REQUIRE(pod.ok());
-    cri::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod->pod_sandbox_id());
-    create.mutable_config()->mutable_metadata()->set_name("app");
-    create.mutable_config()->mutable_image()->set_image("app:1");
-    auto created = runtime.CreateContainer(create);
-    REQUIRE(created.ok());
-    cri::StartContainerRequest start;
-    start.set_container_id(created->container_id());
-    REQUIRE(runtime.StartContainer(start).ok());
-    target.container_id = created->container_id();
-  }
-
-  testing::FakeClock clock;
-  testing::FakeRuntimeService runtime;
-  ProbeTarget target;
-  corev1::Container container;
-};
-
-corev1::Probe ExecProbe(std::vector<std::string> command) {
-  corev1::Probe probe;
-  probe.exec = corev1::ExecAction{std::move(command)};
-  probe.timeout_seconds = 1;
-  return probe;
-}
 
 TEST_CASE("an exec probe keeps the first 10 KiB of 8 MiB of output") {
   ExecFixture f;

@@ -9,17 +9,16 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <functional>
 #include <future>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/strings/match.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/clock.h"
 #include "kubelet_core/prober/http_probe.h"
+#include "kubelet_core/prober/probe_test_util.h"
 #include "kubelet_core/prober/tcp_probe.h"
+#include "runtime/util/mutex.h"
 #include "testing/fake_clock.h"
 #include "testing/fakes/fake_runtime_service.h"
 
@@ -27,39 +26,6 @@ namespace krl {
 namespace kubelet_core {
 namespace prober {
 namespace {
-
-// Polls `done` until it holds or `timeout` passes (real time); returns whether it held.
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
-// An httplib server on an ephemeral loopback port, served by its own thread.
-class LocalHttpServer {
- public:
-  explicit LocalHttpServer(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // stop() is a no-op until the accept loop runs, so wait for it.
-    REQUIRE(WaitFor([this] { return server_->is_running(); }));
-  }
-  ~LocalHttpServer() {
-    server_->stop();
-    thread_.join();
-  }
-  httplib::Server& server() { return *server_; }
-  int port() const { return port_; }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-};
 
 // A loopback TCP socket: listening (an open port) or only bound (a closed port).
 class LoopbackSocket {
@@ -84,52 +50,15 @@ class LoopbackSocket {
   int port_ = 0;
 };
 
-// A running container in a fake runtime, for exec probes.
-struct ExecFixture {
-  ExecFixture() : runtime(clock, nullptr) {
-    cri::RunPodSandboxRequest sandbox;
-    sandbox.mutable_config()->mutable_metadata()->set_name("web");
-    sandbox.mutable_config()->mutable_metadata()->set_namespace_("default");
-    sandbox.mutable_config()->mutable_metadata()->set_uid("uid-web");
-    auto pod = runtime.RunPodSandbox(sandbox);
-    REQUIRE(pod.ok());
-    cri::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod->pod_sandbox_id());
-    create.mutable_config()->mutable_metadata()->set_name("app");
-    create.mutable_config()->mutable_image()->set_image("app:1");
-    *create.mutable_sandbox_config() = sandbox.config();
-    auto created = runtime.CreateContainer(create);
-    REQUIRE(created.ok());
-    container_id = created->container_id();
-    cri::StartContainerRequest start;
-    start.set_container_id(container_id);
-    REQUIRE(runtime.StartContainer(start).ok());
-    target.container_id = container_id;
-  }
-
-  static corev1::Probe ExecProbe(std::vector<std::string> command, int timeout_seconds = 1) {
-    corev1::Probe probe;
-    probe.exec = corev1::ExecAction{std::move(command)};
-    probe.timeout_seconds = timeout_seconds;
-    return probe;
-  }
-
-  testing::FakeClock clock;
-  testing::FakeRuntimeService runtime;
-  std::string container_id;
-  ProbeTarget target;
-  corev1::Container container;
-};
-
 TEST_CASE("an exec probe succeeds on exit code 0 and fails on any other") {
   ExecFixture f;
   Prober prober(f.runtime);
   f.runtime.ScriptExec({"check"}, {"fine\n", "", 0});
   f.runtime.ScriptExec({"broken"}, {"partial ", "disk full\n", 2});
-  ProbeOutcome ok = prober.Run(ExecFixture::ExecProbe({"check"}), f.container, f.target);
+  ProbeOutcome ok = prober.Run(ExecProbe({"check"}), f.container, f.target);
   CHECK(ok.result == ProbeResult::kSuccess);
   CHECK(ok.output == "fine\n");
-  ProbeOutcome bad = prober.Run(ExecFixture::ExecProbe({"broken"}), f.container, f.target);
+  ProbeOutcome bad = prober.Run(ExecProbe({"broken"}), f.container, f.target);
   CHECK(bad.result == ProbeResult::kFailure);
   CHECK(bad.output == "partial disk full\n");
 
@@ -148,7 +77,7 @@ TEST_CASE("an exec probe that outlives its timeout is a failure") {
   slow.delay = absl::Seconds(5);
   f.runtime.ScriptExec({"slow"}, slow);
   std::future<ProbeOutcome> running = std::async(std::launch::async, [&] {
-    return prober.Run(ExecFixture::ExecProbe({"slow"}, 2), f.container, f.target);
+    return prober.Run(ExecProbe({"slow"}, 2), f.container, f.target);
   });
   REQUIRE(f.clock.WaitForSleepers(1));  // the runtime waits out the 2 s timeout on the clock
   f.clock.Advance(absl::Seconds(2));
@@ -163,7 +92,7 @@ TEST_CASE("an exec probe that cannot run is unknown after three attempts") {
   Prober prober(f.runtime);
   ProbeTarget gone = f.target;
   gone.container_id = "no-such-container";
-  const ProbeOutcome outcome = prober.Run(ExecFixture::ExecProbe({"check"}), f.container, gone);
+  const ProbeOutcome outcome = prober.Run(ExecProbe({"check"}), f.container, gone);
   CHECK(outcome.result == ProbeResult::kUnknown);
   CHECK(absl::StrContains(outcome.output, "NOT_FOUND"));
   CHECK(f.runtime.CallCount("ExecSync") == 3);

@@ -32,6 +32,7 @@
 #include "kubelet_core/kuberuntime/kube_runtime_manager.h"
 #include "kubelet_core/pleg/cache.h"
 #include "kubelet_core/pleg/generic_pleg.h"
+#include "kubelet_core/prober/probe_test_util.h"
 #include "kubelet_core/prober/prober.h"
 #include "runtime/metrics/registry.h"
 #include "runtime/remote/remote_services.h"
@@ -289,28 +290,13 @@ TEST_CASE("a streamed list over max_streamed_list_bytes fails naming the RPC and
 }
 
 TEST_CASE("an ExecSync answer over 16 MiB fails the probe as unknown, naming ExecSync") {
-  FakeClock clock;
-  FakeRuntimeService runtime(clock, nullptr);
-  cri::RunPodSandboxRequest run;
-  run.mutable_config()->mutable_metadata()->set_name("web");
-  run.mutable_config()->mutable_metadata()->set_uid("uid-web");
-  auto sandbox = runtime.RunPodSandbox(run);
-  REQUIRE(sandbox.ok());
-  cri::CreateContainerRequest create;
-  create.set_pod_sandbox_id(sandbox->pod_sandbox_id());
-  create.mutable_config()->mutable_metadata()->set_name("app");
-  create.mutable_config()->mutable_image()->set_image("app:1");
-  auto created = runtime.CreateContainer(create);
-  REQUIRE(created.ok());
-  cri::StartContainerRequest start;
-  start.set_container_id(created->container_id());
-  REQUIRE(runtime.StartContainer(start).ok());
-  runtime.ScriptExec({"flood"}, {std::string(20 * kMiB, 'f'), "", 0});
-  runtime.ScriptExec({"chatty"}, {std::string(8 * kMiB, 'c'), "", 0});
+  kubelet_core::prober::ExecFixture f;
+  f.runtime.ScriptExec({"flood"}, {std::string(20 * kMiB, 'f'), "", 0});
+  f.runtime.ScriptExec({"chatty"}, {std::string(8 * kMiB, 'c'), "", 0});
 
   char pattern[] = "/tmp/krl-exec-XXXXXX";
   const std::string dir = ::mkdtemp(pattern);
-  CriGrpcServer server(&runtime, nullptr);
+  CriGrpcServer server(&f.runtime, nullptr);
   REQUIRE(server.Start("unix://" + dir + "/cri.sock").ok());
   runtime::remote::RemoteOptions options;
   options.runtime_endpoint = server.endpoint();
@@ -318,18 +304,15 @@ TEST_CASE("an ExecSync answer over 16 MiB fails the probe as unknown, naming Exe
   REQUIRE(remote.ok());
 
   kubelet_core::prober::Prober prober(**remote);
-  corev1::Probe probe;
-  probe.exec = corev1::ExecAction{{"flood"}};
-  probe.timeout_seconds = 5;
-  kubelet_core::prober::ProbeTarget target{created->container_id(), "", false};
-  kubelet_core::prober::ProbeOutcome flood = prober.Run(probe, corev1::Container(), target);
+  corev1::Probe probe = kubelet_core::prober::ExecProbe({"flood"}, /*timeout_seconds=*/5);
+  kubelet_core::prober::ProbeOutcome flood = prober.Run(probe, f.container, f.target);
   std::cout << "bounds: exec probe answering 20 MiB: " << flood.output << "\n";
   CHECK(flood.result == kubelet_core::prober::ProbeResult::kUnknown);
   CHECK(absl::StrContains(flood.output, "ExecSync"));
   CHECK(absl::StrContains(flood.output, "vs. 16777216"));
   // 8 MiB gets through the limits; the probe keeps 10 KiB of it.
   probe.exec = corev1::ExecAction{{"chatty"}};
-  kubelet_core::prober::ProbeOutcome chatty = prober.Run(probe, corev1::Container(), target);
+  kubelet_core::prober::ProbeOutcome chatty = prober.Run(probe, f.container, f.target);
   CHECK(chatty.result == kubelet_core::prober::ProbeResult::kSuccess);
   CHECK(chatty.output.size() == 10 * 1024);
   server.Shutdown();

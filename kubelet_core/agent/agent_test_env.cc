@@ -1,0 +1,74 @@
+#include "kubelet_core/agent/agent_test_env.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+namespace krl {
+namespace kubelet_core {
+namespace agent {
+
+AgentTestEnv::AgentTestEnv(absl::string_view dir_prefix)
+    : images_(clock_), runtime_(clock_, &images_) {
+  std::string pattern = absl::StrCat("/tmp/", dir_prefix, "-XXXXXX");
+  const char* dir = mkdtemp(pattern.data());
+  REQUIRE(dir != nullptr);
+  dir_ = dir;
+}
+
+AgentTestEnv::~AgentTestEnv() {
+  agent_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+NodeAgent::Options AgentTestEnv::Options() const {
+  NodeAgent::Options options;
+  options.node_name = "node-1";
+  options.run_threads = false;
+  options.runtime_manager.pod_logs_root = dir_ + "/logs";
+  options.runtime_manager.root_dir = dir_ + "/root";
+  return options;
+}
+
+NodeAgent& AgentTestEnv::Start(NodeAgent::Options options) {
+  absl::StatusOr<std::unique_ptr<NodeAgent>> agent =
+      NodeAgent::Create(options, runtime_, images_, clock_, &registry_);
+  REQUIRE(agent.ok());
+  agent_ = *std::move(agent);
+  agent_->Start();
+  return *agent_;
+}
+
+void AgentTestEnv::Step(absl::Duration d) {
+  clock_.Advance(d);
+  agent_->Tick();
+  Settle();
+}
+
+void AgentTestEnv::Steps(int n) {
+  for (int i = 0; i < n; ++i) Step();
+}
+
+void AgentTestEnv::Settle() {
+  for (int i = 0; i < 200; ++i) {
+    if (agent_->WaitForWorkersIdle(absl::Milliseconds(20)) &&
+        agent_->probe_manager().WaitForIdle() &&
+        agent_->WaitForWorkersIdle(absl::Milliseconds(20))) {
+      return;
+    }
+    clock_.Advance(absl::Milliseconds(1));
+    agent_->Tick();
+  }
+  FAIL("the agent did not settle");
+}
+
+}  // namespace agent
+}  // namespace kubelet_core
+}  // namespace krl
