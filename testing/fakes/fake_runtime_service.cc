@@ -1214,9 +1214,12 @@ absl::StatusOr<cri::ExecSyncResponse> FakeRuntimeService::ExecSync(
   return HandleCall<cri::ExecSyncResponse>(
       "ExecSync", request, [&]() -> absl::StatusOr<cri::ExecSyncResponse> {
         ExecResult result;
+        std::shared_ptr<const ExecHandler> handler;
+        ExecContext context;
         {
           krl::MutexLock lock(&mu_);
-          ProcessDueLocked(clock().Now());
+          const absl::Time now = clock().Now();
+          ProcessDueLocked(now);
           absl::StatusOr<Container*> found = FindContainerLocked(request.container_id());
           if (!found.ok()) {
             return Wrap(absl::StrCat("failed to exec in container: failed to find container ",
@@ -1231,9 +1234,29 @@ absl::StatusOr<cri::ExecSyncResponse> FakeRuntimeService::ExecSync(
           std::vector<std::string> cmd(request.cmd().begin(), request.cmd().end());
           auto in = exec_scripts_in_.find({c.id, cmd});
           auto any = exec_scripts_.find(cmd);
-          result = in != exec_scripts_in_.end() ? in->second
-                   : any != exec_scripts_.end() ? any->second
-                                                : default_exec_;
+          if (in != exec_scripts_in_.end()) {
+            result = in->second;
+          } else if (any != exec_scripts_.end()) {
+            result = any->second;
+          } else {
+            result = default_exec_;
+            handler = exec_handler_;
+            if (handler != nullptr) {
+              context.container_id = c.id;
+              context.container_name = c.config.metadata().name();
+              auto sandbox = sandboxes_.find(c.sandbox_id);
+              if (sandbox != sandboxes_.end()) context.pod = sandbox->second.config.metadata();
+              context.started_at = absl::FromUnixNanos(c.started_at);
+              context.now = now;
+              context.cmd = std::move(cmd);
+            }
+          }
+        }
+        // The handler is the test's code: it runs without the fake's lock (see SetExecHandler).
+        if (handler != nullptr) {
+          if (std::optional<ExecResult> answer = (*handler)(context); answer.has_value()) {
+            result = *std::move(answer);
+          }
         }
         const int64_t timeout = request.timeout();
         if (timeout > 0 && result.delay > absl::Seconds(timeout)) {
@@ -1554,6 +1577,13 @@ void FakeRuntimeService::ScriptExecIn(absl::string_view container_id, std::vecto
 void FakeRuntimeService::SetDefaultExecResult(ExecResult result) {
   krl::MutexLock lock(&mu_);
   default_exec_ = std::move(result);
+}
+
+void FakeRuntimeService::SetExecHandler(ExecHandler handler) {
+  std::shared_ptr<const ExecHandler> shared;
+  if (handler) shared = std::make_shared<const ExecHandler>(std::move(handler));
+  krl::MutexLock lock(&mu_);
+  exec_handler_ = std::move(shared);
 }
 
 absl::Status FakeRuntimeService::ExitContainer(absl::string_view container_id, int exit_code) {

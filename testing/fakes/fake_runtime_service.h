@@ -4,9 +4,10 @@
 // UNKNOWN) with 64-hex ids, timestamps from the injected clock, exit codes and reasons, labels,
 // annotations, log paths and images checked against a FakeImageService. Errors use the codes and
 // messages containerd 1.6 answers with (NotFound `an error occurred when try to find container
-// "x": not found`, ...). Tests script exits, OOM kills, start failures and exec results, inject
-// faults (errors before or after a call's effect, latency and delays, corrupted responses, a
-// fault hook: see CallRecorder), read the call log and receive GetContainerEvents events.
+// "x": not found`, ...). Tests script exits, OOM kills, start failures and exec results (per
+// exact command, or decided by a handler from the container and the time), inject faults
+// (errors before or after a call's effect, latency and delays, corrupted responses, a fault
+// hook: see CallRecorder), read the call log and receive GetContainerEvents events.
 //
 //   testing::FakeClock clock;
 //   testing::FakeImageService images(clock);
@@ -108,6 +109,22 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
     absl::Duration delay = absl::ZeroDuration();
   };
 
+  // What an exec handler (SetExecHandler) is told about one ExecSync in a running container.
+  struct ExecContext {
+    std::string container_id;
+    // The container's metadata name, and its sandbox's metadata (name, namespace, uid, attempt).
+    std::string container_name;
+    cri::PodSandboxMetadata pod;
+    // When this container (this attempt) started, and the time of the call, on the fake's clock:
+    // `now - started_at` is how long its process has run.
+    absl::Time started_at;
+    absl::Time now;
+    std::vector<std::string> cmd;
+  };
+  // Answers an ExecSync from the container and the time, or nullopt to leave the command to the
+  // default answer.
+  using ExecHandler = std::function<std::optional<ExecResult>(const ExecContext& context)>;
+
   // `images` may be null: then every image reference is accepted. Not owned; must outlive this.
   FakeRuntimeService(Clock& clock, FakeImageService* images);
   FakeRuntimeService(Clock& clock, FakeImageService* images, Options options);
@@ -205,6 +222,17 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
                     ExecResult result);
   // The answer for commands without a script (default: exit 0, no output).
   void SetDefaultExecResult(ExecResult result);
+  // Asks `handler` for the answer of every ExecSync in a running container that no ScriptExecIn
+  // or ScriptExec names (null removes it; a new one replaces the old). The answer comes from,
+  // in order: ScriptExecIn (that container, that exact command), ScriptExec (that exact
+  // command), the handler, SetDefaultExecResult; a handler returning nullopt passes the command
+  // on to the default. Exact scripts win: a test that names a command means that answer, and a
+  // handler is a general model (e.g. of the files a container's script creates).
+  // The handler runs on the calling thread, possibly on several threads at once, with no lock of
+  // the fake held (it may call the fake's inspection and scripting methods, not its CRI methods,
+  // which would be recorded); the container may exit meanwhile, as a process may during a probe.
+  // Its result's delay and the request's timeout apply as for scripted answers.
+  void SetExecHandler(ExecHandler handler);
 
   // The running container's process exits now with `exit_code` (STOPPED event).
   absl::Status ExitContainer(absl::string_view container_id, int exit_code);
@@ -395,6 +423,8 @@ class FakeRuntimeService final : public runtime::RuntimeService, public CallReco
   std::map<std::pair<std::string, std::vector<std::string>>, ExecResult> exec_scripts_in_
       ABSL_GUARDED_BY(mu_);
   ExecResult default_exec_ ABSL_GUARDED_BY(mu_);
+  // Shared so that ExecSync can call it after releasing mu_ while SetExecHandler replaces it.
+  std::shared_ptr<const ExecHandler> exec_handler_ ABSL_GUARDED_BY(mu_);
   std::vector<cri::RuntimeCondition> conditions_ ABSL_GUARDED_BY(mu_);
   cri::CgroupDriver cgroup_driver_ ABSL_GUARDED_BY(mu_) = cri::CGROUPFS;
   std::string pod_cidr_ ABSL_GUARDED_BY(mu_);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -769,6 +770,112 @@ TEST_CASE("ExecSync in a container that is not running fails like containerd") {
   CHECK(result.status().code() == absl::StatusCode::kUnknown);
   CHECK(result.status().message() ==
         "failed to exec in container: container is in CONTAINER_CREATED state");
+}
+
+TEST_CASE("an exec handler answers from the container and the time, after exact scripts") {
+  Fixture f;
+  std::string pod = f.RunPod("web");
+  const absl::Time started = f.clock.Now();
+  std::string id = f.CreateAndStart(pod, "app");
+  std::vector<FakeRuntimeService::ExecContext> seen;
+  krl::Mutex mu;
+  // Healthy for the container's first 10 s; commands other than "health" are left to the
+  // default answer.
+  f.runtime.SetExecHandler([&](const FakeRuntimeService::ExecContext& context)
+                               -> std::optional<FakeRuntimeService::ExecResult> {
+    {
+      krl::MutexLock lock(&mu);
+      seen.push_back(context);
+    }
+    if (context.cmd != std::vector<std::string>{"health"}) return std::nullopt;
+    if (context.now - context.started_at < absl::Seconds(10))
+      return FakeRuntimeService::ExecResult{"fine\n", "", 0};
+    return FakeRuntimeService::ExecResult{"", "gone\n", 1};
+  });
+  f.runtime.SetDefaultExecResult({"default\n", "", 0});
+
+  auto exec = [&](const std::string& container, std::vector<std::string> cmd) {
+    cri::ExecSyncRequest request;
+    request.set_container_id(container);
+    for (const std::string& arg : cmd) request.add_cmd(arg);
+    auto result = f.runtime.ExecSync(request);
+    REQUIRE(result.ok());
+    return *result;
+  };
+  CHECK(exec(id, {"health"}).stdout() == "fine\n");
+  {
+    krl::MutexLock lock(&mu);
+    REQUIRE(seen.size() == 1);
+    const FakeRuntimeService::ExecContext& context = seen[0];
+    CHECK(context.container_id == id);
+    CHECK(context.container_name == "app");
+    CHECK(context.pod.name() == "web");
+    CHECK(context.pod.namespace_() == "default");
+    CHECK(context.pod.uid() == "uid-web");
+    CHECK(context.started_at == started);
+    CHECK(context.now == started);
+    CHECK(context.cmd == std::vector<std::string>{"health"});
+  }
+  CHECK(exec(id, {"other"}).stdout() == "default\n");  // nullopt: the default answers
+  f.clock.Advance(absl::Seconds(10));
+  cri::ExecSyncResponse late = exec(id, {"health"});
+  CHECK(late.exit_code() == 1);
+  CHECK(late.stderr() == "gone\n");
+
+  // A new container's time counts from its own start.
+  std::string fresh = f.CreateAndStart(pod, "fresh");
+  CHECK(exec(fresh, {"health"}).exit_code() == 0);
+
+  // Exact scripts win over the handler, the per-container one first.
+  f.runtime.ScriptExec({"health"}, {"scripted\n", "", 0});
+  CHECK(exec(id, {"health"}).stdout() == "scripted\n");
+  f.runtime.ScriptExecIn(id, {"health"}, {"in\n", "", 0});
+  CHECK(exec(id, {"health"}).stdout() == "in\n");
+  CHECK(exec(fresh, {"health"}).stdout() == "scripted\n");
+
+  // Removed: the default answers again, the handler is not asked.
+  f.runtime.SetExecHandler(nullptr);
+  size_t asked = 0;
+  {
+    krl::MutexLock lock(&mu);
+    asked = seen.size();
+  }
+  CHECK(exec(id, {"other"}).stdout() == "default\n");
+  krl::MutexLock lock(&mu);
+  CHECK(seen.size() == asked);
+}
+
+TEST_CASE("an exec handler runs without the fake's lock and its delay sleeps on the clock") {
+  Fixture f;
+  std::string id = f.CreateAndStart(f.RunPod("web"), "app");
+  // Inspecting the fake from the handler would deadlock if ExecSync still held its lock.
+  f.runtime.SetExecHandler([&](const FakeRuntimeService::ExecContext& context)
+                               -> std::optional<FakeRuntimeService::ExecResult> {
+    auto status = f.runtime.InspectContainer(context.container_id);
+    FakeRuntimeService::ExecResult result;
+    result.stdout_data = status.ok() ? cri::ContainerState_Name(status->state()) : "?";
+    result.delay = absl::Seconds(3);
+    return result;
+  });
+  cri::ExecSyncRequest request;
+  request.set_container_id(id);
+  request.add_cmd("state");
+  request.set_timeout(2);
+  absl::Status timed_out;
+  std::thread caller([&] { timed_out = f.runtime.ExecSync(request).status(); });
+  REQUIRE(f.clock.WaitForSleepers(1));
+  f.clock.Advance(absl::Seconds(2));
+  caller.join();
+  CHECK(timed_out.code() == absl::StatusCode::kDeadlineExceeded);
+
+  request.set_timeout(10);
+  absl::StatusOr<cri::ExecSyncResponse> answered;
+  std::thread second([&] { answered = f.runtime.ExecSync(request); });
+  REQUIRE(f.clock.WaitForSleepers(1));
+  f.clock.Advance(absl::Seconds(3));
+  second.join();
+  REQUIRE(answered.ok());
+  CHECK(answered->stdout() == "CONTAINER_RUNNING");
 }
 
 TEST_CASE("Exec, Attach and PortForward return streaming URLs for live objects") {

@@ -54,7 +54,9 @@ TEST_CASE("a flag removed with the dockershim is refused with exit status 2") {
   CHECK(*(*child)->Wait(absl::Seconds(10)) == 2);
 }
 
-TEST_CASE("on fake:// the example pods run, crash-loop as written, and the agent stops cleanly") {
+TEST_CASE(
+    "on fake:// the example pods run, crash-loop and fail their liveness probe as written, and "
+    "the agent stops cleanly") {
   const std::string dir = TempDir();
   auto child = ChildProcess::Spawn(
       {Runfile("tools/nodeagent/nodeagent"), "--container-runtime-endpoint=fake://",
@@ -67,6 +69,7 @@ TEST_CASE("on fake:// the example pods run, crash-loop as written, and the agent
   absl::StatusOr<int> port = run_demo::ParsePortFromLine(*line);
   REQUIRE(port.ok());
   httplib::Client client("127.0.0.1", *port);
+  const absl::Time serving = absl::Now();
 
   // Poll (real time: the binary runs on the real clock) until the pods settle.
   std::map<std::string, run_demo::PodRow> pods;
@@ -87,6 +90,23 @@ TEST_CASE("on fake:// the example pods run, crash-loop as written, and the agent
   }
   for (const auto& [name, row] : pods) INFO(name << " " << row.status << " " << row.restarts);
   CHECK(settled);
+
+  // The liveness example removes its health file 10 s after it starts; its probe (every 2 s,
+  // failure threshold 2) then fails in the fake too, and the agent restarts the container
+  // (about 14 s after the start).
+  int liveness_restarts = pods["liveness-test"].restarts;
+  while (liveness_restarts < 1 && absl::Now() < serving + absl::Seconds(25)) {
+    absl::SleepFor(absl::Milliseconds(200));
+    httplib::Result result = client.Get("/pods");
+    if (!result || result->status != 200) continue;
+    auto rows = run_demo::ParsePodList(result->body, absl::Now());
+    REQUIRE(rows.ok());
+    for (const run_demo::PodRow& row : *rows) {
+      if (row.name == "liveness-test") liveness_restarts = row.restarts;
+    }
+  }
+  INFO("liveness-test restarts after " << absl::FormatDuration(absl::Now() - serving));
+  CHECK(liveness_restarts >= 1);
 
   httplib::Result healthz = client.Get("/healthz");
   REQUIRE(healthz);
