@@ -89,6 +89,8 @@ struct ProbeManager::Worker {
   bool wake_pending = false;      // woken while running: run again as soon as it is done
   std::optional<absl::Time> due;  // its key in timers_
   std::string observed = "";      // the container's id and state at the last ObservePodStatus
+  // `observed` when the running (or last) run read the pod's status.
+  std::string observed_at_run = "";
 
   // Touched only by the pool thread running this worker (running == true), or under mu_ when
   // it is not running.
@@ -201,7 +203,9 @@ void ProbeManager::ObservePodStatus(absl::string_view pod_uid, const corev1::Pod
                                         Observed(FindContainer(status, worker->container->name)));
     if (observed == worker->observed) continue;
     worker->observed = std::move(observed);
-    WakeLocked(worker);
+    // A running worker may not have read the status yet: it compares when it ends (PoolLoop),
+    // so a status its run already saw does not make it probe twice.
+    if (!worker->running) WakeLocked(worker);
   }
 }
 
@@ -361,7 +365,8 @@ void ProbeManager::PoolLoop() {
       }
       continue;
     }
-    if (worker->wake_pending) {
+    // A status observed after the run read its own one: run again now.
+    if (worker->wake_pending || worker->observed_at_run != worker->observed) {
       worker->wake_pending = false;
       worker->queued = true;
       ready_.push_back(worker);
@@ -403,6 +408,7 @@ ProbeManager::Next ProbeManager::RunWorker(Worker& worker) {
   View view;
   {
     krl::MutexLock lock(&mu_);
+    worker.observed_at_run = worker.observed;
     auto pod = pods_.find(worker.pod_uid);
     if (pod != pods_.end() && pod->second.status) {
       const corev1::PodStatus& status = *pod->second.status;
