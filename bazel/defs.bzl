@@ -15,13 +15,17 @@ def krl_cc_library(name, copts = [], **kwargs):
 def krl_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = KRL_COPTS + copts, **kwargs)
 
-def krl_cc_test(name, deps = [], copts = [], size = "small", **kwargs):
+# ThreadSanitizer's suppressions (--config=tsan names the file relative to the test's runfiles).
+TSAN_SUPPRESSIONS = "//bazel:tsan_suppressions.txt"
+
+def krl_cc_test(name, deps = [], copts = [], size = "small", data = [], **kwargs):
     """A Catch2 v2 test: links the shared Catch2 main compiled once in //testing:catch_main."""
     native.cc_test(
         name = name,
         size = size,
         copts = KRL_COPTS + copts,
         deps = deps + ["//testing:catch_main"],
+        data = data + [TSAN_SUPPRESSIONS],
         **kwargs
     )
 
@@ -63,7 +67,7 @@ def krl_cc_fuzz_test(name, srcs, deps = [], corpus = [], copts = [], tags = [], 
             "//bazel:fuzz": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
-        data = [":" + name + "_corpus"],
+        data = [":" + name + "_corpus", TSAN_SUPPRESSIONS],
         # The seed files; libFuzzer's main, given files, also runs each once and exits.
         args = ["$(locations :" + name + "_corpus)"],
         tags = tags + ["fuzz"],
