@@ -14,6 +14,20 @@ namespace krl {
 namespace kubelet_core {
 namespace agent {
 
+corev1::Pod TestPod(const std::string& name, const std::string& uid, bool host_network,
+                    const std::string& container) {
+  corev1::Pod pod;
+  pod.metadata.name = name;
+  pod.metadata.uid = uid;
+  pod.spec.host_network = host_network;
+  pod.spec.termination_grace_period_seconds = 1;
+  corev1::Container& c = pod.spec.containers.emplace_back();
+  c.name = container;
+  c.image = "krl.test/busybox:1";
+  c.command = {"sleep", "3600"};
+  return pod;
+}
+
 AgentTestEnv::AgentTestEnv(absl::string_view dir_prefix)
     : images_(clock_), runtime_(clock_, &images_) {
   std::string pattern = absl::StrCat("/tmp/", dir_prefix, "-XXXXXX");

@@ -17,6 +17,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "api/core/v1/pod.h"
 #include "kubelet_core/agent/node_agent.h"
 #include "runtime/metrics/registry.h"
 #include "testing/fake_clock.h"
@@ -26,6 +27,11 @@
 namespace krl {
 namespace kubelet_core {
 namespace agent {
+
+// A pod of one container `container` (image krl.test/busybox:1, `sleep 3600`), with host
+// networking unless `host_network` is false, and a 1 s termination grace period.
+corev1::Pod TestPod(const std::string& name, const std::string& uid, bool host_network = true,
+                    const std::string& container = "app");
 
 class AgentTestEnv {
  public:

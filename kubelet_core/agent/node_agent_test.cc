@@ -22,19 +22,8 @@ namespace kubelet_core {
 namespace agent {
 namespace {
 
-constexpr char kImage[] = "krl.test/busybox:1";
-
 corev1::Pod MakePod(const std::string& name, const std::string& uid, bool host_network = true) {
-  corev1::Pod pod;
-  pod.metadata.name = name;
-  pod.metadata.uid = uid;
-  pod.spec.host_network = host_network;
-  pod.spec.termination_grace_period_seconds = 1;
-  corev1::Container& c = pod.spec.containers.emplace_back();
-  c.name = "app";
-  c.image = kImage;
-  c.command = {"sleep", "3600"};
-  return pod;
+  return TestPod(name, uid, host_network);
 }
 
 // The fakes, a fake clock and an agent driven by hand, and what the tests read from them.

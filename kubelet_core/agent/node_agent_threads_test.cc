@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
+#include "kubelet_core/agent/agent_test_env.h"
 #include "kubelet_core/agent/node_agent.h"
 #include "kubelet_core/pleg/new_pleg.h"
 #include "runtime/metrics/registry.h"
@@ -27,20 +28,6 @@ namespace agent {
 namespace {
 
 constexpr absl::Duration kStatusHang = absl::Seconds(3);
-
-corev1::Pod MakePod(const std::string& name, const std::string& uid,
-                    const std::string& container_name = "app") {
-  corev1::Pod pod;
-  pod.metadata.name = name;
-  pod.metadata.uid = uid;
-  pod.spec.host_network = true;
-  pod.spec.termination_grace_period_seconds = 1;
-  corev1::Container& c = pod.spec.containers.emplace_back();
-  c.name = container_name;
-  c.image = "krl.test/busybox:1";
-  c.command = {"sleep", "3600"};
-  return pod;
-}
 
 absl::Status Check(const NodeAgent& agent, const std::string& name) {
   for (const NodeAgent::HealthCheck& check : agent.HealthChecks()) {
@@ -96,7 +83,7 @@ TEST_CASE("a hung runtime Status call stalls neither the sync loop nor pod syncs
   crash.exit_after = absl::Milliseconds(300);
   crash.exit_code = 1;
   runtime.ScriptContainer("crasher", crash);
-  agent.SetPods({MakePod("web", "uid-web"), MakePod("crash", "uid-crash", "crasher")});
+  agent.SetPods({TestPod("web", "uid-web"), TestPod("crash", "uid-crash", true, "crasher")});
   bool runtime_check_failed = false;
   while (absl::Now() - hang_start < kStatusHang - absl::Milliseconds(300)) {
     INFO("the sync loop must keep ticking while the Status call hangs");

@@ -1,74 +1,37 @@
 #include "kubelet_core/agent/status_server.h"
 
 #include <httplib.h>
-#include <stdlib.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <memory>
 #include <string>
 
 #include "api/core/v1/json_encoder.h"
 #include "api/core/v1/pod.h"
+#include "kubelet_core/agent/agent_test_env.h"
 #include "kubelet_core/agent/node_agent.h"
-#include "runtime/metrics/registry.h"
-#include "testing/fake_clock.h"
-#include "testing/fakes/fake_image_service.h"
-#include "testing/fakes/fake_runtime_service.h"
 
 namespace krl {
 namespace kubelet_core {
 namespace agent {
 namespace {
 
-corev1::Pod MakePod() {
-  corev1::Pod pod;
-  pod.metadata.name = "web";
-  pod.metadata.uid = "uid-web";
-  pod.spec.host_network = true;
-  corev1::Container& c = pod.spec.containers.emplace_back();
-  c.name = "app";
-  c.image = "krl.test/busybox:1";
-  return pod;
-}
+corev1::Pod MakePod() { return TestPod("web", "uid-web"); }
 
-struct Fixture {
-  Fixture() : images(clock), runtime(clock, &images) {
-    char pattern[] = "/tmp/krl-status-XXXXXX";
-    dir = mkdtemp(pattern);
-    NodeAgent::Options options;
-    options.run_threads = false;
-    options.runtime_manager.pod_logs_root = dir + "/logs";
-    options.runtime_manager.root_dir = dir + "/root";
-    absl::StatusOr<std::unique_ptr<NodeAgent>> created =
-        NodeAgent::Create(options, runtime, images, clock, &registry);
-    REQUIRE(created.ok());
-    agent = *std::move(created);
-    agent->Start();
-    agent->SetPods({MakePod()});
-    REQUIRE(agent->WaitForWorkersIdle());
-    clock.Advance(absl::Seconds(1));
-    agent->Tick();
-    REQUIRE(agent->WaitForWorkersIdle());
+// An agent on the fakes, driven by hand, running one pod.
+struct Fixture : AgentTestEnv {
+  Fixture() : AgentTestEnv("krl-status") {
+    Start();
+    agent().SetPods({MakePod()});
+    REQUIRE(agent().WaitForWorkersIdle());
+    clock().Advance(absl::Seconds(1));
+    agent().Tick();
+    REQUIRE(agent().WaitForWorkersIdle());
   }
-
-  ~Fixture() {
-    agent.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-
-  std::string dir;
-  testing::FakeClock clock;
-  testing::FakeImageService images;
-  testing::FakeRuntimeService runtime;
-  runtime::metrics::Registry registry;
-  std::unique_ptr<NodeAgent> agent;
 };
 
 TEST_CASE("the status endpoints answer health, pods and metrics on loopback") {
   Fixture f;
-  StatusServer server(*f.agent, {"127.0.0.1", 0});
+  StatusServer server(f.agent(), {"127.0.0.1", 0});
   REQUIRE(server.Start().ok());
   REQUIRE(server.port() > 0);
   httplib::Client client("127.0.0.1", server.port());
@@ -109,26 +72,26 @@ TEST_CASE("the status endpoints answer health, pods and metrics on loopback") {
 TEST_CASE("/pods, built one pod at a time, is exactly the indented PodList of every pod") {
   Fixture f;
   auto expected = [&] {
-    return corev1::PodListToJson(f.agent->Pods(), corev1::JsonStyle::kIndented) + "\n";
+    return corev1::PodListToJson(f.agent().Pods(), corev1::JsonStyle::kIndented) + "\n";
   };
-  CHECK(StatusServer::PodList(*f.agent).body == expected());
+  CHECK(StatusServer::PodList(f.agent()).body == expected());
 
   corev1::Pod db = MakePod();
   db.metadata.name = "db";
   db.metadata.uid = "uid-db";
-  f.agent->SetPods({MakePod(), db});
-  REQUIRE(f.agent->WaitForWorkersIdle());
-  REQUIRE(f.agent->Pods().size() == 2);
-  CHECK(StatusServer::PodList(*f.agent).body == expected());
+  f.agent().SetPods({MakePod(), db});
+  REQUIRE(f.agent().WaitForWorkersIdle());
+  REQUIRE(f.agent().Pods().size() == 2);
+  CHECK(StatusServer::PodList(f.agent()).body == expected());
 
-  f.agent->SetPods(std::vector<corev1::PodPtr>());
-  REQUIRE(f.agent->Pods().empty());
-  CHECK(StatusServer::PodList(*f.agent).body == expected());
+  f.agent().SetPods(std::vector<corev1::PodPtr>());
+  REQUIRE(f.agent().Pods().empty());
+  CHECK(StatusServer::PodList(f.agent()).body == expected());
 }
 
 TEST_CASE("the status endpoints are read-only: other methods answer 405") {
   Fixture f;
-  StatusServer server(*f.agent, {"127.0.0.1", 0});
+  StatusServer server(f.agent(), {"127.0.0.1", 0});
   REQUIRE(server.Start().ok());
   httplib::Client client("127.0.0.1", server.port());
   httplib::Result post = client.Post("/pods", "{}", "application/json");
@@ -142,15 +105,15 @@ TEST_CASE("the status endpoints are read-only: other methods answer 405") {
   REQUIRE(put);
   CHECK(put->status == 405);
   // Nothing changed.
-  CHECK(f.agent->Pods().size() == 1);
+  CHECK(f.agent().Pods().size() == 1);
 }
 
 TEST_CASE("healthz fails with the failing check named when the runtime is not ready") {
   Fixture f;
-  f.runtime.SetRuntimeCondition("RuntimeReady", false, "Broken", "runtime is broken");
-  f.clock.Advance(absl::Seconds(5));
-  f.agent->Tick();
-  StatusServer::Response response = StatusServer::Healthz(*f.agent, /*verbose=*/false);
+  f.runtime().SetRuntimeCondition("RuntimeReady", false, "Broken", "runtime is broken");
+  f.clock().Advance(absl::Seconds(5));
+  f.agent().Tick();
+  StatusServer::Response response = StatusServer::Healthz(f.agent(), /*verbose=*/false);
   CHECK(response.status == 500);
   CHECK(response.body.find("[-]runtime failed: container runtime is not ready: Broken") !=
         std::string::npos);
@@ -160,9 +123,9 @@ TEST_CASE("healthz fails with the failing check named when the runtime is not re
 
 TEST_CASE("a port already in use is reported with the address") {
   Fixture f;
-  StatusServer first(*f.agent, {"127.0.0.1", 0});
+  StatusServer first(f.agent(), {"127.0.0.1", 0});
   REQUIRE(first.Start().ok());
-  StatusServer second(*f.agent, {"127.0.0.1", first.port()});
+  StatusServer second(f.agent(), {"127.0.0.1", first.port()});
   absl::Status started = second.Start();
   CHECK(started.code() == absl::StatusCode::kUnavailable);
   CHECK(std::string(started.message()).find("127.0.0.1") != std::string::npos);
