@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "kubelet_core/container/simple_image_manager.h"
@@ -147,10 +148,19 @@ bool AllRunning(const corev1::PodStatus& s) {
   return true;
 }
 
+// Kills the pod, retrying as the pod worker would: a container exiting while it is stopped can
+// make containerd answer StopContainer with "ttrpc: closed" (its shim went away meanwhile).
 void Cleanup(const corev1::Pod& pod) {
   KubeRuntimeManager& manager = *TheNode().manager;
-  container::Pod running = container::ConvertPodStatusToRunningPod(manager.Type(), Status(pod));
-  CHECK(manager.KillPod(&pod, running, 0).ok());
+  absl::Status killed;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    container::Pod running = container::ConvertPodStatusToRunningPod(manager.Type(), Status(pod));
+    killed = manager.KillPod(&pod, running, 0);
+    if (killed.ok()) break;
+    WARN("KillPod failed, retrying: " << killed.message());
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  CHECK(killed.ok());
 }
 
 std::string ReadFile(const std::string& path) {
