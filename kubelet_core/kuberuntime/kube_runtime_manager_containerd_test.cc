@@ -22,6 +22,7 @@
 #include "runtime/remote/remote_services.h"
 #include "runtime/util/clock.h"
 #include "testing/containerd/containerd_harness.h"
+#include "testing/containerd/skip_without_containerd.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -29,14 +30,6 @@ namespace kuberuntime {
 namespace {
 
 using testing::containerd::ContainerdHarness;
-
-#define KRL_SKIP_WITHOUT_CONTAINERD()                                                    \
-  do {                                                                                   \
-    if (std::optional<std::string> missing = ContainerdHarness::MissingPrerequisite()) { \
-      WARN("containerd not installed: " << *missing << "; skipping");                    \
-      return;                                                                            \
-    }                                                                                    \
-  } while (false)
 
 // One containerd, one manager for the whole binary: starting containerd takes seconds.
 struct Node {

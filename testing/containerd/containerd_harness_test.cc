@@ -23,18 +23,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "testing/containerd/skip_without_containerd.h"
 
 namespace krl::testing::containerd {
 namespace {
-
-// Skips the calling test, visibly, where containerd cannot run.
-#define KRL_SKIP_WITHOUT_CONTAINERD()                                                    \
-  do {                                                                                   \
-    if (std::optional<std::string> missing = ContainerdHarness::MissingPrerequisite()) { \
-      WARN("containerd not installed: " << *missing << "; skipping");                    \
-      return;                                                                            \
-    }                                                                                    \
-  } while (false)
 
 std::unique_ptr<ContainerdHarness> StartOrFail() {
   absl::StatusOr<std::unique_ptr<ContainerdHarness>> harness =

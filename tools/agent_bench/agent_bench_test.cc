@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
 
 namespace krl {
@@ -17,10 +18,7 @@ namespace tools {
 namespace agent_bench {
 namespace {
 
-std::string Runfile(const std::string& path) {
-  const char* dir = std::getenv("TEST_SRCDIR");
-  return absl::StrCat(dir == nullptr ? "." : dir, "/krl/", path);
-}
+using testing::Runfile;
 
 TEST_CASE("agent_bench runs a small node to all Running and prints the figures") {
   // A short folder: the CRI socket's path must fit a unix socket address (108 bytes), which

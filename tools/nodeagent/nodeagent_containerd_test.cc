@@ -30,6 +30,7 @@
 #include "runtime/remote/remote_options.h"
 #include "runtime/remote/remote_services.h"
 #include "testing/containerd/containerd_harness.h"
+#include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
 #include "tools/run_demo/pod_table.h"
 
@@ -38,28 +39,15 @@ namespace tools {
 namespace nodeagent {
 namespace {
 
+using testing::Runfile;
+using testing::WriteFileAtomically;
+
 namespace fs = std::filesystem;
 using run_demo::ChildProcess;
 using run_demo::PodRow;
 using testing::containerd::ContainerdHarness;
 
 constexpr char kNode[] = "e2e";
-
-std::string Runfile(const std::string& path) {
-  const char* dir = std::getenv("TEST_SRCDIR");
-  return absl::StrCat(dir == nullptr ? "." : dir, "/krl/", path);
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  // Written aside and renamed in, as an editor or a config tool would: the watch never reads a
-  // half-written file.
-  const std::string tmp = fs::path(path).parent_path() / ".tmp-manifest";
-  {
-    std::ofstream out(tmp);
-    out << text;
-  }
-  fs::rename(tmp, path);
-}
 
 std::string Manifest(const std::string& name, const std::string& container,
                      const std::string& script, const std::string& extra = "") {
@@ -188,13 +176,16 @@ TEST_CASE("nodeagent runs manifest pods on real containerd and keeps them as dec
   auto agent = std::make_unique<Agent>((*harness)->endpoint(), dir);
 
   // Three manifests at once: a long runner, a crasher and a liveness failure.
-  WriteFile(manifests + "/web.yaml", Manifest("web", "web", "echo hello-from-web; exec sleep 600"));
-  WriteFile(manifests + "/crash.yaml", Manifest("crash", "crasher", "echo crashing; exit 3"));
-  WriteFile(manifests + "/live.yaml",
-            Manifest("live", "live", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; exec sleep 600",
-                     "    livenessProbe:\n      exec:\n        command: [\"cat\", "
-                     "\"/tmp/healthy\"]\n      initialDelaySeconds: 1\n      periodSeconds: 1\n"
-                     "      failureThreshold: 1\n"));
+  WriteFileAtomically(manifests + "/web.yaml",
+                      Manifest("web", "web", "echo hello-from-web; exec sleep 600"));
+  WriteFileAtomically(manifests + "/crash.yaml",
+                      Manifest("crash", "crasher", "echo crashing; exit 3"));
+  WriteFileAtomically(
+      manifests + "/live.yaml",
+      Manifest("live", "live", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; exec sleep 600",
+               "    livenessProbe:\n      exec:\n        command: [\"cat\", "
+               "\"/tmp/healthy\"]\n      initialDelaySeconds: 1\n      periodSeconds: 1\n"
+               "      failureThreshold: 1\n"));
 
   const std::string web = absl::StrCat("web-", kNode);
   const std::string crash = absl::StrCat("crash-", kNode);
@@ -233,7 +224,8 @@ TEST_CASE("nodeagent runs manifest pods on real containerd and keeps them as dec
   CHECK(pods[crash].restarts <= 3);
 
   // 4. Editing the manifest replaces the pod (new uid; the old one is stopped).
-  WriteFile(manifests + "/web.yaml", Manifest("web", "web", "echo hello-again; exec sleep 600"));
+  WriteFileAtomically(manifests + "/web.yaml",
+                      Manifest("web", "web", "echo hello-again; exec sleep 600"));
   std::string new_web_uid;
   REQUIRE(PollUntil(
       [&] {

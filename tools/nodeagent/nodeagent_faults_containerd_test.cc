@@ -47,6 +47,8 @@
 #include "runtime/remote/remote_options.h"
 #include "runtime/remote/remote_services.h"
 #include "testing/containerd/containerd_harness.h"
+#include "testing/containerd/skip_without_containerd.h"
+#include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
 #include "tools/run_demo/pod_table.h"
 
@@ -54,6 +56,9 @@ namespace krl {
 namespace tools {
 namespace nodeagent {
 namespace {
+
+using testing::Runfile;
+using testing::WriteFileAtomically;
 
 namespace fs = std::filesystem;
 using run_demo::ChildProcess;
@@ -64,35 +69,11 @@ constexpr char kNode[] = "fault";
 // The agent checks the runtime's Status every 5 s and ticks every second.
 constexpr absl::Duration kStatusPeriod = absl::Seconds(5);
 
-#define KRL_SKIP_WITHOUT_CONTAINERD()                                                              \
-  do {                                                                                             \
-    if (std::optional<std::string> missing = ContainerdHarness::MissingPrerequisite()) {           \
-      WARN("SKIPPED: containerd cannot run here: " << *missing);                                   \
-      std::cerr << "WARNING: nodeagent_faults_containerd_test skipped: " << *missing << std::endl; \
-      return;                                                                                      \
-    }                                                                                              \
-  } while (false)
-
-std::string Runfile(const std::string& path) {
-  const char* dir = std::getenv("TEST_SRCDIR");
-  return absl::StrCat(dir == nullptr ? "." : dir, "/krl/", path);
-}
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  // Written aside and renamed in: the manifest watch never reads a half-written file.
-  const std::string tmp = fs::path(path).parent_path() / ".tmp-manifest";
-  {
-    std::ofstream out(tmp);
-    out << text;
-  }
-  fs::rename(tmp, path);
 }
 
 // A pod manifest with host networking and one container per (name, script).
@@ -390,12 +371,13 @@ class FaultFixture {
     REQUIRE(mkdtemp(pattern) != nullptr);
     dir_ = pattern;
     fs::create_directories(manifests());
-    WriteFile(manifests() + "/web.yaml", Manifest("web", {{"web", "exec sleep 3600"}}));
-    WriteFile(manifests() + "/duo.yaml",
-              Manifest("duo", {{"main", "exec sleep 3600"}, {"sidecar", "exec sleep 3600"}}));
-    WriteFile(manifests() + "/ticker.yaml",
-              Manifest("ticker", {{"ticker", "while true; do echo tick; sleep 1; done"}},
-                       "test -d /tmp"));
+    WriteFileAtomically(manifests() + "/web.yaml", Manifest("web", {{"web", "exec sleep 3600"}}));
+    WriteFileAtomically(
+        manifests() + "/duo.yaml",
+        Manifest("duo", {{"main", "exec sleep 3600"}, {"sidecar", "exec sleep 3600"}}));
+    WriteFileAtomically(manifests() + "/ticker.yaml",
+                        Manifest("ticker", {{"ticker", "while true; do echo tick; sleep 1; done"}},
+                                 "test -d /tmp"));
     wanted_ = {{PodName("web"), {"web"}},
                {PodName("duo"), {"main", "sidecar"}},
                {PodName("ticker"), {"ticker"}}};
@@ -615,6 +597,26 @@ void CheckOutage(FaultFixture& f, const Outage& outage) {
   CHECK(absl::StrContains(f.agent().Log(), "container runtime is not ready"));
 }
 
+// containerd starts again after `outage`: the agent converges with nothing duplicated or
+// restarted (checked again a few relists and resyncs later), and the scenario's figures print.
+void RecoverFromOutage(FaultFixture& f, const FaultFixture::Snapshot& before, const Outage& outage,
+                       const std::string& scenario) {
+  REQUIRE(f.harness().StartAgain().ok());
+  const absl::Time back = absl::Now();
+  f.RequireConverged(absl::Seconds(30));
+  const absl::Duration recover = absl::Now() - back;
+  CHECK(absl::StrContains(f.agent().Log(), "container runtime is ready"));
+  absl::SleepFor(absl::Seconds(3));
+  f.CheckUnchanged(before);
+  PrintFigures(scenario,
+               {{"detect_s", Seconds(outage.detect)},
+                {"recover_s", Seconds(recover)},
+                {"outage_s", Seconds(outage.length)},
+                {"cri_calls_per_s", Total(outage.calls) / Seconds(outage.length)},
+                {"cpu_pct", 100 * (absl::FDivDuration(outage.cpu, outage.length))}},
+               outage.calls);
+}
+
 TEST_CASE("nodeagent survives containerd being SIGKILLed and restarted, adopting every pod") {
   KRL_SKIP_WITHOUT_CONTAINERD();
   FaultFixture f({});
@@ -628,7 +630,8 @@ TEST_CASE("nodeagent survives containerd being SIGKILLed and restarted, adopting
   CheckOutage(f, outage);
 
   // A pod added while the runtime is down waits, and starts once (no duplicate) when it is back.
-  WriteFile(f.manifests() + "/late.yaml", Manifest("late", {{"late", "exec sleep 3600"}}));
+  WriteFileAtomically(f.manifests() + "/late.yaml",
+                      Manifest("late", {{"late", "exec sleep 3600"}}));
   f.wanted().push_back({PodName("late"), {"late"}});
   std::map<std::string, PodRow> waiting;
   CHECK(PollUntil(
@@ -639,21 +642,7 @@ TEST_CASE("nodeagent survives containerd being SIGKILLed and restarted, adopting
       absl::Seconds(10)));
   CHECK(waiting[PodName("late")].status != "Running");  // ContainerCreating until it is back
 
-  REQUIRE(f.harness().StartAgain().ok());
-  const absl::Time back = absl::Now();
-  f.RequireConverged(absl::Seconds(30));
-  const absl::Duration recover = absl::Now() - back;
-  CHECK(absl::StrContains(f.agent().Log(), "container runtime is ready"));
-  // A few relists and resyncs later still nothing was duplicated or restarted.
-  absl::SleepFor(absl::Seconds(3));
-  f.CheckUnchanged(before);
-  PrintFigures("containerd-sigkill",
-               {{"detect_s", Seconds(outage.detect)},
-                {"recover_s", Seconds(recover)},
-                {"outage_s", Seconds(outage.length)},
-                {"cri_calls_per_s", Total(outage.calls) / Seconds(outage.length)},
-                {"cpu_pct", 100 * (absl::FDivDuration(outage.cpu, outage.length))}},
-               outage.calls);
+  RecoverFromOutage(f, before, outage, "containerd-sigkill");
 }
 
 TEST_CASE("nodeagent survives its CRI socket being removed and containerd re-creating it") {
@@ -680,19 +669,7 @@ TEST_CASE("nodeagent survives its CRI socket being removed and containerd re-cre
   CheckOutage(f, outage);
 
   // containerd starts again and creates the socket on the same path.
-  REQUIRE(f.harness().StartAgain().ok());
-  const absl::Time back = absl::Now();
-  f.RequireConverged(absl::Seconds(30));
-  const absl::Duration recover = absl::Now() - back;
-  absl::SleepFor(absl::Seconds(3));
-  f.CheckUnchanged(before);
-  PrintFigures("socket-removed",
-               {{"detect_s", Seconds(outage.detect)},
-                {"recover_s", Seconds(recover)},
-                {"outage_s", Seconds(outage.length)},
-                {"cri_calls_per_s", Total(outage.calls) / Seconds(outage.length)},
-                {"cpu_pct", 100 * (absl::FDivDuration(outage.cpu, outage.length))}},
-               outage.calls);
+  RecoverFromOutage(f, before, outage, "socket-removed");
 }
 
 TEST_CASE("nodeagent stays responsive while containerd hangs (SIGSTOP) and recovers on SIGCONT") {
@@ -889,7 +866,7 @@ Interruption InterruptPodCreation(FaultFixture& f, const std::string& manifest_n
                                   KillPoint point) {
   Interruption in;
   in.pod = PodName(manifest_name);
-  WriteFile(
+  WriteFileAtomically(
       f.manifests() + "/" + manifest_name + ".yaml",
       Manifest(manifest_name,
                {{"a", "exec sleep 3600"}, {"b", "exec sleep 3600"}, {"c", "exec sleep 3600"}}));
@@ -1003,7 +980,7 @@ TEST_CASE("nodeagent finishes a pod whose creation containerd's SIGKILL interrup
   int round = 0;
   for (KillPoint point : {KillPoint::kSandbox, KillPoint::kFirstContainer}) {
     const std::string name = absl::StrCat("mid", ++round);
-    WriteFile(f.manifests() + "/" + name + ".yaml", ThreeContainerManifest(name));
+    WriteFileAtomically(f.manifests() + "/" + name + ".yaml", ThreeContainerManifest(name));
     WaitForCreationPoint(f, PodName(name), point);
     REQUIRE(f.harness().Restart().ok());
     const absl::Time back = absl::Now();

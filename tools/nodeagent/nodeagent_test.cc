@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
 #include "tools/run_demo/pod_table.h"
 
@@ -21,12 +22,9 @@ namespace tools {
 namespace nodeagent {
 namespace {
 
-using run_demo::ChildProcess;
+using testing::Runfile;
 
-std::string Runfile(const std::string& path) {
-  const char* dir = std::getenv("TEST_SRCDIR");
-  return absl::StrCat(dir == nullptr ? "." : dir, "/krl/", path);
-}
+using run_demo::ChildProcess;
 
 std::string TempDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
