@@ -165,6 +165,8 @@ CallRecorder::CallFaults CallRecorder::StartCall(absl::string_view method,
   copy->CopyFrom(request);
   absl::Duration latency = absl::ZeroDuration();
   std::shared_ptr<const FaultHook> hook;
+  DelayInjection delay{absl::ZeroDuration(), DelayClock::kFakeClock, 0};
+  Injection before{absl::OkStatus(), 0};
   {
     krl::MutexLock lock(&mu_);
     calls_.push_back({std::string(method), std::move(copy), clock_.Now()});
@@ -172,28 +174,31 @@ CallRecorder::CallFaults CallRecorder::StartCall(absl::string_view method,
     auto latency_it = latencies_.find(method);
     if (latency_it != latencies_.end()) latency = latency_it->second;
     hook = hook_;
+    TakeFront(delays_, method, &delay);
+    TakeFront(errors_, method, &before);
   }
   // The hook runs without the lock: it may read the call log.
   Fault decided = hook != nullptr ? (*hook)(method, request) : Fault();
-  DelayInjection delay{absl::ZeroDuration(), DelayClock::kFakeClock, 0};
-  Injection before{absl::OkStatus(), 0};
-  Injection after{absl::OkStatus(), 0};
-  {
-    krl::MutexLock lock(&mu_);
-    TakeFront(delays_, method, &delay);
-    TakeFront(errors_, method, &before);
-    TakeFront(errors_after_, method, &after);
-  }
   // Sleep outside the lock so other calls (and the test) proceed meanwhile.
   Sleep(latency, DelayClock::kFakeClock);
   Sleep(delay.delay, delay.clock);
   Sleep(decided.delay, decided.delay_clock);
   if (!decided.error.ok()) {
-    // The hook's decision replaces the queued errors (which are used up all the same).
+    // The hook's decision replaces a queued error before the effect (used up all the same).
     if (decided.after_effect) return {absl::OkStatus(), std::move(decided.error)};
     return {std::move(decided.error), absl::OkStatus()};
   }
-  return {std::move(before.error), std::move(after.error)};
+  return {std::move(before.error), absl::OkStatus()};
+}
+
+CallRecorder::AfterEffect CallRecorder::TakeAfterEffect(absl::string_view method,
+                                                        bool with_mutation) {
+  Injection error{absl::OkStatus(), 0};
+  MutationInjection mutation{nullptr, 0};
+  krl::MutexLock lock(&mu_);
+  if (TakeFront(errors_after_, method, &error)) return {std::move(error.error), nullptr};
+  if (with_mutation) TakeFront(mutations_, method, &mutation);
+  return {absl::OkStatus(), std::move(mutation.mutation)};
 }
 
 void CallRecorder::EndCall() {
@@ -204,9 +209,10 @@ void CallRecorder::EndCall() {
 absl::Status CallRecorder::BeginCall(absl::string_view method,
                                      const google::protobuf::Message& request) {
   CallFaults faults = StartCall(method, request);
-  EndCall();
+  InFlight in_flight{this};
   if (!faults.before.ok()) return faults.before;
-  return faults.after;
+  if (!faults.after.ok()) return faults.after;
+  return TakeAfterEffect(method, /*with_mutation=*/false).error;
 }
 
 void CallRecorder::MutateResponse(absl::string_view method, google::protobuf::Message& response) {

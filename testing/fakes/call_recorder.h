@@ -185,14 +185,22 @@ class CallRecorder {
   // What StartCall decided for one call.
   struct CallFaults {
     absl::Status before;  // fail now, without effect
-    absl::Status after;   // fail once the fake did the work
+    absl::Status after;   // the hook's: fail once the fake did the work
+  };
+  // What a call that succeeded gets afterwards: the next queued after-effect error, or else
+  // (when asked for) the next queued response mutation.
+  struct AfterEffect {
+    absl::Status error;
+    ResponseMutation mutation;
   };
 
-  // Records the call, asks the hook, sleeps the call's delays and takes the call's queued errors.
-  // The call is in flight until the matching EndCall.
+  // Records the call, takes its queued delay and before-effect error, asks the hook and sleeps
+  // the delays. The call is in flight until the matching EndCall.
   [[nodiscard]] CallFaults StartCall(absl::string_view method,
                                      const google::protobuf::Message& request);
   void EndCall();
+  // Only for a call that succeeded: queued after-effect errors and mutations are for those.
+  AfterEffect TakeAfterEffect(absl::string_view method, bool with_mutation);
 
   // For methods without a message response: StartCall's before-effect error (OK when none).
   // An after-effect error is returned as well, before the effect (there is no answer to lose).
@@ -210,7 +218,10 @@ class CallRecorder {
     absl::StatusOr<Response> response = std::forward<Body>(body)();
     if (!response.ok()) return response;
     if (!faults.after.ok()) return faults.after;
-    MutateResponse(method, *response);
+    AfterEffect after = TakeAfterEffect(method, /*with_mutation=*/true);
+    if (!after.error.ok()) return after.error;
+    // Outside the lock: the mutation is the test's code.
+    if (after.mutation != nullptr) after.mutation(*response);
     return response;
   }
 
@@ -222,15 +233,15 @@ class CallRecorder {
     CallFaults faults = StartCall(method, request);
     InFlight in_flight{this};
     if (!faults.before.ok()) return faults.before;
-    std::string name(method);
-    std::function<void(StreamMessage &&)> sink = [this, &name,
+    std::function<void(StreamMessage &&)> sink = [this, method,
                                                   &on_message](StreamMessage&& message) {
-      MutateResponse(name, message);
+      MutateResponse(method, message);
       on_message(std::move(message));
     };
     absl::Status status = std::forward<Body>(body)(sink);
     if (!status.ok()) return status;
-    return faults.after;
+    if (!faults.after.ok()) return faults.after;
+    return TakeAfterEffect(method, /*with_mutation=*/false).error;
   }
 
   // Applies the next queued mutation of `method` (if any) to `response`.

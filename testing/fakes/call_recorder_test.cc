@@ -102,6 +102,20 @@ TEST_CASE("an after-effect error lets the call take effect and loses its answer"
   CHECK(recorder.CallCount("Version") == 4);
 }
 
+TEST_CASE("an after-effect error waits for a call that succeeds") {
+  FakeClock clock;
+  Recorder recorder(clock);
+  int effects = 0;
+  recorder.InjectErrorAfterEffect("Version", absl::DeadlineExceededError("lost"));
+  recorder.InjectError("Version", absl::UnavailableError("down"));
+  // The first call fails before its effect: the after-effect error is not used up by it.
+  CHECK(absl::IsUnavailable(recorder.Version(&effects).status()));
+  CHECK(effects == 0);
+  CHECK(absl::IsDeadlineExceeded(recorder.Version(&effects).status()));
+  CHECK(effects == 1);
+  CHECK(recorder.Version(&effects).ok());
+}
+
 TEST_CASE("an injected delay on the fake clock holds that many calls until the clock advances") {
   FakeClock clock;
   Recorder recorder(clock);
