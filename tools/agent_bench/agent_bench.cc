@@ -54,6 +54,7 @@
 #include "absl/time/time.h"
 #include "tools/common/flag_names.h"
 #include "tools/run_demo/child_process.h"
+#include "tools/run_demo/metrics_text.h"
 #include "tools/run_demo/pod_table.h"
 
 ABSL_FLAG(int, pods, 1000, "Pod manifests to write (one pod per file).");
@@ -210,21 +211,6 @@ absl::StatusOr<Progress> ReadProgress(httplib::Client& client) {
   return progress;
 }
 
-// The sum of every series of `family` in a Prometheus text page ("name{labels} value" lines).
-double SumOfFamily(const std::string& page, absl::string_view family) {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(page, '\n')) {
-    if (!absl::ConsumePrefix(&line, family)) continue;
-    if (line.empty() || (line[0] != '{' && line[0] != ' ')) continue;  // a longer name
-    const size_t space = line.rfind(' ');
-    double value = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &value)) {
-      sum += value;
-    }
-  }
-  return sum;
-}
-
 int Run() {
   const int pods = absl::GetFlag(FLAGS_pods);
   const int containers = absl::GetFlag(FLAGS_containers);
@@ -363,8 +349,8 @@ int Run() {
   const double rss_running = StatusMiB(agent_pid, "VmRSS").value_or(0);
   double cri_calls = 0, pod_syncs = 0;
   if (httplib::Result metrics = client.Get("/metrics"); metrics && metrics->status == 200) {
-    cri_calls = SumOfFamily(metrics->body, "kubelet_runtime_operations_total");
-    pod_syncs = SumOfFamily(metrics->body, "kubelet_pod_worker_duration_seconds_count");
+    cri_calls = run_demo::SumOfMetric(metrics->body, "kubelet_runtime_operations_total");
+    pod_syncs = run_demo::SumOfMetric(metrics->body, "kubelet_pod_worker_duration_seconds_count");
   }
 
   // Steady state: the agent idles with every pod running; its RSS is sampled every second.

@@ -50,6 +50,7 @@
 #include "testing/containerd/skip_without_containerd.h"
 #include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
+#include "tools/run_demo/metrics_text.h"
 #include "tools/run_demo/pod_table.h"
 
 namespace krl {
@@ -63,6 +64,7 @@ using testing::WriteFileAtomically;
 namespace fs = std::filesystem;
 using run_demo::ChildProcess;
 using run_demo::PodRow;
+using run_demo::SumOfMetric;
 using testing::containerd::ContainerdHarness;
 
 constexpr char kNode[] = "fault";
@@ -115,23 +117,6 @@ bool PollUntil(const std::function<bool()>& done, absl::Duration timeout,
 }
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
-
-// The sum of every sample of a metric family in Prometheus text, e.g. all operation types of
-// kubelet_runtime_operations_total; `filter` must appear in the sample's line.
-double SumSamples(const std::string& metrics, const std::string& family,
-                  const std::string& filter = "") {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
-    if (!absl::StartsWith(line, family + "{") && !absl::StartsWith(line, family + " ")) continue;
-    if (!filter.empty() && !absl::StrContains(line, filter)) continue;
-    const size_t space = line.rfind(' ');
-    double value = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &value)) {
-      sum += value;
-    }
-  }
-  return sum;
-}
 
 // Every sample of kubelet_runtime_operations_total, by operation type.
 std::map<std::string, double> CallsByOperation(const std::string& metrics) {
@@ -680,8 +665,8 @@ TEST_CASE("nodeagent stays responsive while containerd hangs (SIGSTOP) and recov
   const FaultFixture::Snapshot before = f.Take();
   const std::map<std::string, double> calls = CallsByOperation(f.agent().Metrics());
   const double deadline_errors_before =
-      SumSamples(f.agent().Metrics(), "kubelet_runtime_operations_errors_by_code_total",
-                 "code=\"DeadlineExceeded\"");
+      SumOfMetric(f.agent().Metrics(), "kubelet_runtime_operations_errors_by_code_total",
+                  "code=\"DeadlineExceeded\"");
 
   // containerd keeps its sockets open (the kernel even accepts new connections) but answers
   // nothing: every call waits for its deadline.
@@ -727,8 +712,8 @@ TEST_CASE("nodeagent stays responsive while containerd hangs (SIGSTOP) and recov
     // The Status call itself waits for its deadline before it fails.
     CHECK(detect_runtime <= kStatusPeriod + kRequestTimeout + absl::Seconds(2));
     CHECK(detect_pleg <= kPlegThreshold + kRequestTimeout + absl::Seconds(2));
-    CHECK(SumSamples(f.agent().Metrics(), "kubelet_runtime_operations_errors_by_code_total",
-                     "code=\"DeadlineExceeded\"") > deadline_errors_before);
+    CHECK(SumOfMetric(f.agent().Metrics(), "kubelet_runtime_operations_errors_by_code_total",
+                      "code=\"DeadlineExceeded\"") > deadline_errors_before);
     CheckCallBudget(hang_calls, hang);
     CHECK(absl::StrContains(f.agent().Metrics(), "\nkrl_node_ready 0\n"));
     CHECK(absl::StrContains(f.agent().Log(), "container runtime is not ready"));

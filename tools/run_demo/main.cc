@@ -35,11 +35,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "runtime/util/mutex.h"
 #include "testing/containerd/containerd_harness.h"
 #include "tools/run_demo/child_process.h"
+#include "tools/run_demo/metrics_text.h"
 #include "tools/run_demo/pod_table.h"
 
 ABSL_FLAG(std::string, mode, "fake", "fake (the in-process fake runtime) or containerd.");
@@ -99,22 +100,6 @@ std::optional<double> Sample(const std::string& metrics, absl::string_view serie
     if (absl::SimpleAtod(absl::StripAsciiWhitespace(rest), &value)) return value;
   }
   return std::nullopt;
-}
-
-// Sum of every series of a metric family.
-double SumOf(const std::string& metrics, absl::string_view name) {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
-    if (!absl::StartsWith(line, name) || line.size() <= name.size()) continue;
-    char next = line[name.size()];
-    if (next != '{' && next != ' ') continue;
-    size_t space = line.rfind(' ');
-    double value = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &value)) {
-      sum += value;
-    }
-  }
-  return sum;
 }
 
 // What changes that are worth a new table in a log: everything but the ages.
@@ -263,8 +248,8 @@ int Run() {
     std::cout << "/metrics: running pods " << Sample(m, "kubelet_running_pods").value_or(0)
               << ", running containers "
               << Sample(m, "kubelet_running_containers{container_state=\"running\"}").value_or(0)
-              << ", CRI calls " << SumOf(m, "kubelet_runtime_operations_total") << " (errors "
-              << SumOf(m, "kubelet_runtime_operations_errors_total") << "), PLEG relists "
+              << ", CRI calls " << SumOfMetric(m, "kubelet_runtime_operations_total") << " (errors "
+              << SumOfMetric(m, "kubelet_runtime_operations_errors_total") << "), PLEG relists "
               << Sample(m, "kubelet_pleg_relist_duration_seconds_count").value_or(0)
               << ", pod syncs "
               << Sample(m, "kubelet_pod_worker_duration_seconds_count{operation_type=\"sync\"}")
