@@ -24,6 +24,7 @@
 #ifndef KRL_TESTING_FAKES_CALL_RECORDER_H_
 #define KRL_TESTING_FAKES_CALL_RECORDER_H_
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -39,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/repeated_field.h"
 #include "runtime/util/clock.h"
 #include "runtime/util/mutex.h"
 
@@ -242,6 +244,22 @@ class CallRecorder {
     if (!status.ok()) return status;
     if (!faults.after.ok()) return faults.after;
     return TakeAfterEffect(method, /*with_mutation=*/false).error;
+  }
+
+  // Splits `items` into stream messages of at most `batch` items (at least 1) in `field`; no
+  // message for an empty list.
+  template <typename Item, typename Message>
+  static void SendBatches(std::vector<Item> items, int batch,
+                          google::protobuf::RepeatedPtrField<Item>* (Message::*field)(),
+                          const std::function<void(Message&&)>& on_message) {
+    const size_t size = static_cast<size_t>(std::max(1, batch));
+    for (size_t i = 0; i < items.size(); i += size) {
+      Message message;
+      for (size_t j = i; j < std::min(items.size(), i + size); ++j) {
+        *(message.*field)()->Add() = std::move(items[j]);
+      }
+      on_message(std::move(message));
+    }
   }
 
   // Applies the next queued mutation of `method` (if any) to `response`.

@@ -163,15 +163,8 @@ absl::Status FakeImageService::StreamImages(
   return HandleStream(
       "StreamImages", request, on_message,
       [&](const std::function<void(cri::StreamImagesResponse &&)>& sink) -> absl::Status {
-        std::vector<cri::Image> images = Images();
-        const size_t batch = static_cast<size_t>(std::max(1, options_.stream_batch_size));
-        for (size_t i = 0; i < images.size(); i += batch) {
-          cri::StreamImagesResponse message;
-          for (size_t j = i; j < std::min(images.size(), i + batch); ++j) {
-            *message.add_images() = std::move(images[j]);
-          }
-          sink(std::move(message));
-        }
+        SendBatches(Images(), options_.stream_batch_size,
+                    &cri::StreamImagesResponse::mutable_images, sink);
         return absl::OkStatus();
       });
 }

@@ -24,11 +24,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "runtime/util/mutex.h"
 #include "absl/time/time.h"
 #include "api/cri/v1/cri.h"
 #include "runtime/image_service.h"
 #include "runtime/util/clock.h"
+#include "runtime/util/mutex.h"
 #include "testing/fakes/call_recorder.h"
 
 namespace krl {

@@ -141,21 +141,6 @@ void SortByCreation(std::vector<Object*>& objects) {
   });
 }
 
-// Splits `items` into messages of at most `batch` items; no message for an empty list.
-template <typename Item, typename Message>
-void SendBatches(std::vector<Item> items, int batch,
-                 google::protobuf::RepeatedPtrField<Item>* (Message::*field)(),
-                 const std::function<void(Message&&)>& on_message) {
-  const size_t size = static_cast<size_t>(std::max(1, batch));
-  for (size_t i = 0; i < items.size(); i += size) {
-    Message message;
-    for (size_t j = i; j < std::min(items.size(), i + size); ++j) {
-      *(message.*field)()->Add() = std::move(items[j]);
-    }
-    on_message(std::move(message));
-  }
-}
-
 }  // namespace
 
 cri::ContainerState FakeRuntimeService::Container::State() const {
