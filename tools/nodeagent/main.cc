@@ -43,8 +43,8 @@
 namespace {
 
 constexpr char kVersion[] = "nodeagent 0.1.0";
-constexpr char kDefaultRootDir[] = "/var/lib/krl-nodeagent";
-constexpr char kDefaultPodLogsDir[] = "/var/log/pods";
+// The flags' defaults are NodeAgentConfig's.
+const krl::tools::nodeagent::NodeAgentConfig kDefaults;
 // What fake:// uses unless the folders are given: no root needed, nothing under /var.
 constexpr char kFakeStateDir[] = "/tmp/krl-nodeagent-fake";
 // How long a stop may take before the process exits without waiting (see Main).
@@ -52,32 +52,32 @@ constexpr absl::Duration kStopGrace = absl::Seconds(10);
 
 }  // namespace
 
-ABSL_FLAG(std::string, container_runtime_endpoint, "unix:///run/containerd/containerd.sock",
+ABSL_FLAG(std::string, container_runtime_endpoint, kDefaults.runtime_endpoint,
           "The CRI runtime's endpoint (unix:///path), or fake:// for the in-process fake runtime.");
 ABSL_FLAG(std::string, image_service_endpoint, "",
           "The CRI image service's endpoint; empty means --container-runtime-endpoint.");
 ABSL_FLAG(std::string, pod_manifest_path, "",
           "Folder of static pod manifests (YAML or JSON), watched for changes.");
-ABSL_FLAG(std::string, root_dir, kDefaultRootDir,
+ABSL_FLAG(std::string, root_dir, kDefaults.root_dir,
           "The agent's state folder (termination messages, emptyDir volumes). With fake:// and "
           "no value given: /tmp/krl-nodeagent-fake/root.");
-ABSL_FLAG(std::string, pod_logs_dir, kDefaultPodLogsDir,
+ABSL_FLAG(std::string, pod_logs_dir, kDefaults.pod_logs_dir,
           "Root of the container logs: <dir>/<namespace>_<pod>_<uid>/<container>/<n>.log. With "
           "fake:// and no value given: /tmp/krl-nodeagent-fake/logs.");
-ABSL_FLAG(absl::Duration, runtime_request_timeout, absl::Minutes(2),
+ABSL_FLAG(absl::Duration, runtime_request_timeout, kDefaults.runtime_request_timeout,
           "Deadline of every CRI call (pulls and stops get more).");
-ABSL_FLAG(absl::Duration, pleg_relist_threshold, absl::Minutes(3),
+ABSL_FLAG(absl::Duration, pleg_relist_threshold, kDefaults.pleg_relist_threshold,
           "The node is unhealthy (/healthz) and not ready when the PLEG has not relisted "
           "successfully for this long, e.g. while the runtime hangs.");
-ABSL_FLAG(absl::Duration, container_gc_period, absl::Minutes(1),
+ABSL_FLAG(absl::Duration, container_gc_period, kDefaults.container_gc_period,
           "How often dead containers and sandboxes are garbage collected.");
-ABSL_FLAG(int, pod_workers, krl::kubelet_core::agent::PodWorkers::kDefaultWorkers,
+ABSL_FLAG(int, pod_workers, kDefaults.pod_workers,
           "Pods synced or killed at the same time (the pod workers' threads). Starting many pods "
           "is bound by the CRI calls in flight; more workers also load the runtime more.");
 ABSL_FLAG(std::string, node_name, "", "The node's name; default: the host name, lower-cased.");
-ABSL_FLAG(std::string, address, "127.0.0.1",
+ABSL_FLAG(std::string, address, kDefaults.address,
           "Address of the read-only status endpoints (/healthz /pods /metrics).");
-ABSL_FLAG(int, port, 10255, "Port of the status endpoints; 0 picks a free one (printed).");
+ABSL_FLAG(int, port, kDefaults.port, "Port of the status endpoints; 0 picks a free one (printed).");
 ABSL_FLAG(int, v, 0, "Log verbosity: 0 info and above, 2 or more adds debug lines.");
 
 namespace krl {
@@ -176,8 +176,9 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (config.runtime_endpoint == kFakeEndpoint) {
-    if (config.root_dir == kDefaultRootDir) config.root_dir = absl::StrCat(kFakeStateDir, "/root");
-    if (config.pod_logs_dir == kDefaultPodLogsDir) {
+    if (config.root_dir == kDefaults.root_dir)
+      config.root_dir = absl::StrCat(kFakeStateDir, "/root");
+    if (config.pod_logs_dir == kDefaults.pod_logs_dir) {
       config.pod_logs_dir = absl::StrCat(kFakeStateDir, "/logs");
     }
   }
