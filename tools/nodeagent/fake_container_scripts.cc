@@ -27,13 +27,24 @@ absl::string_view Basename(absl::string_view path) {
   return slash == absl::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// The shell script of `sh -c SCRIPT` (any shell), else the command line joined.
+// The script of `sh -c SCRIPT` (sh, bash or ash), or nullopt for another command.
+std::optional<std::string> ShellScript(const std::vector<std::string>& argv) {
+  if (argv.size() < 3 || argv[1] != "-c") return std::nullopt;
+  absl::string_view shell = Basename(argv[0]);
+  if (shell != "sh" && shell != "bash" && shell != "ash") return std::nullopt;
+  return argv[2];
+}
+
+// The shell script of `sh -c SCRIPT`, else the command line joined.
 std::string ScriptText(const std::vector<std::string>& argv) {
-  if (argv.size() >= 3) {
-    absl::string_view shell = Basename(argv[0]);
-    if ((shell == "sh" || shell == "bash" || shell == "ash") && argv[1] == "-c") return argv[2];
-  }
-  return absl::StrJoin(argv, " ");
+  return ShellScript(argv).value_or(absl::StrJoin(argv, " "));
+}
+
+// What the container runs: its command, then its args.
+std::vector<std::string> Argv(const corev1::Container& container) {
+  std::vector<std::string> argv = container.command;
+  argv.insert(argv.end(), container.args.begin(), container.args.end());
+  return argv;
 }
 
 // The script's statements: split at ';', '&&', '||' and newlines.
@@ -399,15 +410,11 @@ class TimelineReader {
 
 // The words of a file test command (`cat F`, ...), also inside `sh -c "..."`.
 std::optional<std::vector<std::string>> ExecWords(const std::vector<std::string>& cmd) {
-  if (cmd.size() == 3 && cmd[1] == "-c") {
-    absl::string_view shell = Basename(cmd[0]);
-    if (shell == "sh" || shell == "bash" || shell == "ash") {
-      std::optional<Command> command = ParseCommand(Tokenize(cmd[2]));
-      if (!command.has_value() || command->redirect.has_value()) return std::nullopt;
-      return command->words;
-    }
-  }
-  return cmd;
+  std::optional<std::string> script = cmd.size() == 3 ? ShellScript(cmd) : std::nullopt;
+  if (!script.has_value()) return cmd;
+  std::optional<Command> command = ParseCommand(Tokenize(*script));
+  if (!command.has_value() || command->redirect.has_value()) return std::nullopt;
+  return command->words;
 }
 
 }  // namespace
@@ -421,9 +428,7 @@ FileTimeline FileTimeline::FromScript(absl::string_view script) {
 }
 
 FileTimeline FileTimeline::For(const corev1::Container& container) {
-  std::vector<std::string> argv = container.command;
-  argv.insert(argv.end(), container.args.begin(), container.args.end());
-  return FromScript(ScriptText(argv));
+  return FromScript(ScriptText(Argv(container)));
 }
 
 FileTimeline::File FileTimeline::At(absl::string_view path, absl::Duration elapsed) const {
@@ -518,8 +523,7 @@ std::optional<FakeContainerScripts::ExecResult> FakeContainerScripts::AnswerExec
 }
 
 Script FakeContainerScripts::ScriptFor(const corev1::Container& container, bool init) {
-  std::vector<std::string> argv = container.command;
-  argv.insert(argv.end(), container.args.begin(), container.args.end());
+  const std::vector<std::string> argv = Argv(container);
   Script script;
   const std::vector<std::string> statements = Statements(ScriptText(argv));
 
@@ -545,9 +549,8 @@ Script FakeContainerScripts::ScriptFor(const corev1::Container& container, bool 
     if (words[0] == "echo") {
       script.log_lines.push_back(Unquote(absl::StripPrefix(statement, "echo")));
     } else if (words[0] == "sleep" && words.size() >= 2 && !have_delay) {
-      double seconds = 0;
-      if (absl::SimpleAtod(words[1], &seconds) && seconds >= 0) {
-        delay = absl::Seconds(seconds);
+      if (std::optional<absl::Duration> slept = SleepDuration(words[1])) {
+        delay = *slept;
         have_delay = true;
       }
     }

@@ -9,7 +9,8 @@
 // (FakeRuntimeService::ScriptContainer):
 // - A command ending in `exit N` exits with N; `false` exits with 1 and `true` with 0; an init
 //   container that is not a sidecar exits with 0 (its work is done). Such a container exits after
-//   the first `sleep S` of the command (S seconds), or after 1 s without one.
+//   the first `sleep S` of the command (S seconds, or with busybox's m, h or d suffix), or after
+//   1 s without one.
 // - Every other container runs until it is stopped.
 // - The text of each `echo` in the command is written to the container's log when it starts.
 // Scripts are keyed by container name in the fake, so two pods with a same-named container but

@@ -27,6 +27,10 @@ TEST_CASE("a shell script ending in exit N exits with N after its first sleep") 
   CHECK(*script.exit_after == absl::Seconds(2));
   CHECK(script.exit_code == 3);
   CHECK(script.log_lines == std::vector<std::string>{"starting", "crashing"});
+  // busybox's suffixes, as the exec probes' file timeline reads them.
+  auto minute = FakeContainerScripts::ScriptFor(Make({"sh", "-c", "sleep 1m; exit 4"}), false);
+  REQUIRE(minute.exit_after.has_value());
+  CHECK(*minute.exit_after == absl::Minutes(1));
 }
 
 TEST_CASE("false and true exit after one second with 1 and 0") {
