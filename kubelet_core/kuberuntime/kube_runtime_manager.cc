@@ -61,15 +61,18 @@ absl::Status CheckListed(absl::string_view rpc,
                          const std::string& uid, IsValidState valid_state) {
   for (const Item& item : items) {
     if (item.id().empty() || !item.has_metadata()) break;  // named by the check below
-    if (!valid_state(item.state())) {
-      return runtime::remote::InvalidResponse(rpc, item.id(),
-                                              absl::StrCat("unknown state ", item.state()));
-    }
     // Listed for one pod (a label selector on its uid), every entry must carry that uid.
     const std::string* item_uid = FindLabel(item.labels(), kPodUIDLabel);
     if (!uid.empty() && (item_uid == nullptr || *item_uid != uid)) {
       return runtime::remote::InvalidResponse(
           rpc, item.id(), absl::StrCat("label ", kPodUIDLabel, " does not match the selector"));
+    }
+    // Not an agent's (no pod uid label): the caller drops it, so its state cannot matter, and
+    // another tool's odd container must not fail every relist of the node.
+    if (item_uid == nullptr) continue;
+    if (!valid_state(item.state())) {
+      return runtime::remote::InvalidResponse(rpc, item.id(),
+                                              absl::StrCat("unknown state ", item.state()));
     }
   }
   if constexpr (std::is_same_v<Item, cri::PodSandbox>) {

@@ -817,6 +817,31 @@ std::vector<Corruption> Corruptions() {
   return all;
 }
 
+TEST_CASE("another tool's container in an unknown state does not fail the relist") {
+  FaultFixture ff;
+  corev1::Pod pod = RepresentativePod();
+  REQUIRE(ff.SyncUntilConverged(pod).empty());
+  // Every list answer also carries a container without the pod uid label (not an agent's) in a
+  // state this CRI version does not know.
+  ff.f.runtime.InjectResponseMutation<cri::ListContainersResponse>(
+      "ListContainers",
+      [](cri::ListContainersResponse& response) {
+        cri::Container* foreign = response.add_containers();
+        foreign->set_id("f0reign");
+        foreign->set_pod_sandbox_id("other-sandbox");
+        foreign->mutable_metadata()->set_name("tool");
+        foreign->set_state(static_cast<cri::ContainerState>(9));
+        foreign->set_created_at(1);
+      },
+      testing::CallRecorder::kForever);
+  absl::StatusOr<std::vector<container::Pod>> pods = ff.f.manager->GetPods(true);
+  REQUIRE(pods.ok());
+  REQUIRE(pods->size() == 1);
+  for (const container::Pod& listed : *pods) {
+    for (const container::Container& c : listed.containers) CHECK(c.id.id != "f0reign");
+  }
+}
+
 TEST_CASE("corrupt answers to lists and statuses are refused or harmless; the pod recovers") {
   const std::vector<Corruption> corruptions = Corruptions();
   for (bool host_network : {false, true}) {
