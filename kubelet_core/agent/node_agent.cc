@@ -511,14 +511,17 @@ void NodeAgent::UpdateRuntimeStatus() {
   node_ready_gauge_->Set(NodeReady().ok() ? 1 : 0);
 }
 
+bool NodeAgent::StopsWithin(absl::Duration slice) {
+  krl::MutexLock lock(&mu_);
+  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+  return mu_.AwaitWithTimeout(absl::Condition(&stopping), slice);
+}
+
 void NodeAgent::RuntimeStatusMain() {
-  while (true) {
+  while (!StopsWithin(kStatusWaitSlice)) {
     bool due;
     {
       krl::MutexLock lock(&mu_);
-      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-      // Real-time wait slices keep Stop() prompt; the schedule itself is on the clock.
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), kStatusWaitSlice)) return;
       due = clock_.Now() >= next_runtime_status_;
     }
     if (due) UpdateRuntimeStatus();
@@ -531,13 +534,7 @@ void NodeAgent::RuntimeStatusMain() {
 void NodeAgent::GcMain() {
   absl::Time next_container_gc = clock_.Now() + options_.container_gc_period;
   absl::Time next_image_gc = clock_.Now() + options_.image_gc_period;
-  while (true) {
-    {
-      krl::MutexLock lock(&mu_);
-      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-      // Real-time wait slices keep Stop() prompt; the schedule itself is on the clock.
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1))) return;
-    }
+  while (!StopsWithin(absl::Seconds(1))) {
     const absl::Time now = clock_.Now();
     if (now < next_container_gc) continue;
     const bool images = now >= next_image_gc;

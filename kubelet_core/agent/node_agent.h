@@ -242,6 +242,9 @@ class NodeAgent final : private container::PodStateProvider {
   void GcMain();
   // Polls the runtime's Status every runtime_status_period (with run_threads).
   void RuntimeStatusMain();
+  // Waits up to `slice` (real time) for Stop(); true when stopping. The background loops wait in
+  // real-time slices to stop promptly, while their schedules run on the agent's clock.
+  bool StopsWithin(absl::Duration slice);
   void UpdateRuntimeStatus();
   void HandlePlegEvents();
   // Kills running pods the agent does not want (orphans); needs the source to be ready.
