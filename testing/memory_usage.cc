@@ -1,24 +1,27 @@
 #include "testing/memory_usage.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 
 namespace krl {
 namespace testing {
-namespace {
 
-// The value of "<field>:   1234 kB" in /proc/self/status, in bytes.
-int64_t StatusField(absl::string_view field) {
-  std::ifstream status("/proc/self/status");
+int64_t ProcStatusBytes(pid_t pid, absl::string_view field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
   while (std::getline(status, line)) {
     absl::string_view rest = line;
@@ -32,10 +35,25 @@ int64_t StatusField(absl::string_view field) {
   return -1;
 }
 
-}  // namespace
+std::optional<absl::Duration> ProcessCpuTime(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (in parentheses) may hold spaces: count fields after its closing one.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 > stat.size()) return std::nullopt;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(paren + 2), ' ');
+  int64_t utime = 0, stime = 0;
+  // utime and stime are fields 14 and 15 of proc(5): indexes 11 and 12 after the name.
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return std::nullopt;
+  }
+  return absl::Seconds(static_cast<double>(utime + stime) /
+                       static_cast<double>(sysconf(_SC_CLK_TCK)));
+}
 
-int64_t ResidentBytes() { return StatusField("VmRSS"); }
-int64_t PeakResidentBytes() { return StatusField("VmHWM"); }
+int64_t ResidentBytes() { return ProcStatusBytes(getpid(), "VmRSS"); }
+int64_t PeakResidentBytes() { return ProcStatusBytes(getpid(), "VmHWM"); }
 
 bool ResetPeakResident() {
   std::FILE* file = std::fopen("/proc/self/clear_refs", "w");

@@ -16,8 +16,14 @@
 #ifndef KRL_TESTING_MEMORY_USAGE_H_
 #define KRL_TESTING_MEMORY_USAGE_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace krl {
 namespace testing {
@@ -38,6 +44,12 @@ inline constexpr int64_t kSanitizerAllowance = 0;
 #else
 inline constexpr int64_t kSanitizerAllowance = 0;
 #endif
+
+// A "<field>: <n> kB" line of /proc/<pid>/status (e.g. VmRSS, VmHWM), in bytes; -1 when it
+// cannot be read.
+int64_t ProcStatusBytes(pid_t pid, absl::string_view field);
+// User plus system CPU time of process `pid` so far (/proc/<pid>/stat); nullopt when unreadable.
+std::optional<absl::Duration> ProcessCpuTime(pid_t pid);
 
 // VmRSS and VmHWM of this process, in bytes (-1 when /proc is unreadable).
 int64_t ResidentBytes();

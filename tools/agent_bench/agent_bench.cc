@@ -52,6 +52,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "testing/memory_usage.h"
 #include "tools/common/flag_names.h"
 #include "tools/run_demo/child_process.h"
 #include "tools/run_demo/metrics_text.h"
@@ -140,34 +141,16 @@ std::string Manifest(int index, int containers) {
 
 // A "Key: <n> kB" line of /proc/<pid>/status, in MiB.
 std::optional<double> StatusMiB(pid_t pid, absl::string_view key) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, key) || !absl::ConsumePrefix(&rest, ":")) continue;
-    rest = absl::StripAsciiWhitespace(rest);
-    absl::ConsumeSuffix(&rest, "kB");
-    int64_t kb = 0;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(rest), &kb)) return std::nullopt;
-    return static_cast<double>(kb) / 1024;
-  }
-  return std::nullopt;
+  const int64_t bytes = testing::ProcStatusBytes(pid, key);
+  if (bytes < 0) return std::nullopt;
+  return static_cast<double>(bytes) / testing::kMiB;
 }
 
 // User plus system CPU time of the process so far.
 std::optional<double> CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::vector<std::string> fields = absl::StrSplit(stat.substr(paren + 2), ' ');
-  int64_t utime = 0, stime = 0;
-  // Fields 14 and 15 of proc(5), counted after the command name: indexes 11 and 12 here.
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return std::nullopt;
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::optional<absl::Duration> cpu = testing::ProcessCpuTime(pid);
+  if (!cpu.has_value()) return std::nullopt;
+  return absl::ToDoubleSeconds(*cpu);
 }
 
 std::string CpuModel() {

@@ -48,6 +48,7 @@
 #include "runtime/remote/remote_services.h"
 #include "testing/containerd/containerd_harness.h"
 #include "testing/containerd/skip_without_containerd.h"
+#include "testing/memory_usage.h"
 #include "testing/test_files.h"
 #include "tools/run_demo/child_process.h"
 #include "tools/run_demo/metrics_text.h"
@@ -180,20 +181,8 @@ void CheckCallBudget(const std::map<std::string, double>& calls, absl::Duration 
   CHECK(other <= 6);
 }
 
-// CPU time (user + system) a process used so far, from /proc/PID/stat.
 absl::Duration CpuTime(pid_t pid) {
-  const std::string stat = ReadAll(absl::StrCat("/proc/", pid, "/stat"));
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return absl::ZeroDuration();
-  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
-  // Fields after the name start at the state (field 3): utime and stime are fields 14 and 15.
-  if (fields.size() < 13) return absl::ZeroDuration();
-  int64_t utime = 0, stime = 0;
-  if (!absl::SimpleAtoi(fields[11], &utime) || !absl::SimpleAtoi(fields[12], &stime)) {
-    return absl::ZeroDuration();
-  }
-  return absl::Seconds(static_cast<double>(utime + stime) /
-                       static_cast<double>(sysconf(_SC_CLK_TCK)));
+  return testing::ProcessCpuTime(pid).value_or(absl::ZeroDuration());
 }
 
 // A running nodeagent process and its endpoints.
