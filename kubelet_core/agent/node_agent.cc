@@ -665,8 +665,21 @@ absl::Status NodeAgent::KillPod(const PodUpdate& update) {
   // Fresh from the runtime: the kill must see every container, including one started a moment
   // ago by a sync the cache has not caught up with.
   absl::StatusOr<container::PodStatus> status = manager_->GetPodStatus(uid, name, namespace_);
-  if (!status.ok()) return status.status();
-  container::Pod running = container::ConvertPodStatusToRunningPod(manager_->Type(), *status);
+  container::Pod running;
+  if (status.ok()) {
+    running = container::ConvertPodStatusToRunningPod(manager_->Type(), *status);
+  } else {
+    // A status the runtime answers badly (a container without its spec hash, say) must not make
+    // the pod unkillable: stop what the runtime's lists show, as the kubelet's cleanup does.
+    absl::StatusOr<std::vector<container::Pod>> listed = manager_->GetPods(/*all=*/true);
+    if (!listed.ok()) return status.status();
+    log::Warning("pod status unreadable; killing what the runtime lists for it",
+                 {{"pod", update.FullName()}, {"uid", uid}, {"error", status.status()}});
+    running.id = uid;
+    for (container::Pod& pod : *listed) {
+      if (pod.id == uid) running = std::move(pod);
+    }
+  }
   absl::Status killed = manager_->KillPod(update.pod.get(), running, update.grace_period_override);
   if (!killed.ok()) return killed;
   probes_->RemovePod(uid);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "api/core/v1/pod.h"
+#include "api/cri/v1/cri.h"
 #include "kubelet_core/agent/agent_test_env.h"
 #include "kubelet_core/container/pod.h"
 #include "runtime/metrics/registry.h"
@@ -100,6 +101,29 @@ TEST_CASE("a pod removed from the source is killed and leaves the status list") 
   // Nothing restarts it.
   env.Steps(3);
   CHECK(RunningContainers(env.RuntimeStatus(pod)) == 0);
+}
+
+TEST_CASE("a removed pod whose status the runtime answers badly is killed from the lists") {
+  Env env;
+  NodeAgent& agent = env.Start();
+  corev1::Pod pod = MakePod("web", "uid-web");
+  agent.SetPods({pod});
+  env.Steps(2);
+  REQUIRE(env.Running("uid-web"));
+
+  // Every ContainerStatus answer lacks the spec hash: GetPodStatus refuses the pod.
+  env.runtime().InjectResponseMutation<cri::ContainerStatusResponse>(
+      "ContainerStatus",
+      [](cri::ContainerStatusResponse& r) { r.mutable_status()->clear_annotations(); },
+      testing::CallRecorder::kForever);
+  agent.SetPods(std::vector<corev1::PodPtr>());
+  env.Settle();
+  env.runtime().ClearInjections();
+  CHECK(agent.Pods().empty());
+  container::PodStatus runtime = env.RuntimeStatus(pod);
+  CHECK(ReadySandboxes(runtime) == 0);
+  CHECK(RunningContainers(runtime) == 0);
+  CHECK_FALSE(agent.pod_workers().State("uid-web").has_value());
 }
 
 TEST_CASE("a container that fails its liveness probe is restarted") {
