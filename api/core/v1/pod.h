@@ -57,6 +57,16 @@ enum class HostPathType {
 };
 // kDefault ("") is the node's disk.
 enum class StorageMedium { kDefault, kMemory, kHugePages };
+// Seccomp and AppArmor profile kinds (securityContext.seccompProfile.type, appArmorProfile.type).
+enum class SeccompProfileType { kRuntimeDefault, kUnconfined, kLocalhost };
+enum class AppArmorProfileType { kRuntimeDefault, kUnconfined, kLocalhost };
+// securityContext.procMount: kDefault masks and makes read-only the kernel's sensitive /proc and
+// /sys paths; kUnmasked leaves them as they are.
+enum class ProcMountType { kDefault, kUnmasked };
+// volumeMounts[].mountPropagation.
+enum class MountPropagationMode { kNone, kHostToContainer, kBidirectional };
+// podSecurityContext.fsGroupChangePolicy.
+enum class FSGroupChangePolicy { kAlways, kOnRootMismatch };
 enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
 enum class ConditionStatus { kTrue, kFalse, kUnknown };
 
@@ -116,10 +126,33 @@ struct IntOrString {
   bool is_string() const { return type == Type::kString; }
 };
 
-// Only literal values: valueFrom (secrets, config maps, the downward API) needs an API server.
+// The downward API: a field of the pod ("metadata.name", "metadata.labels['app']",
+// "status.podIP", ...).
+struct ObjectFieldSelector {
+  std::string api_version = "v1";  // JSON: apiVersion
+  std::string field_path;
+};
+
+// The downward API: a container's resource ("limits.cpu", "requests.memory", ...) in units of
+// `divisor` (1 when unset), rounded up.
+struct ResourceFieldSelector {
+  std::string container_name;  // empty in env: the container itself
+  std::string resource;
+  std::optional<Quantity> divisor;
+};
+
+// Where an env value comes from when it is not literal. Only the downward API is possible on a
+// node without an API server (config maps and secrets are refused by the decoder).
+struct EnvVarSource {
+  std::optional<ObjectFieldSelector> field_ref;
+  std::optional<ResourceFieldSelector> resource_field_ref;
+};
+
+// `value` (with $(VAR) expansion) or `value_from`; validation.h refuses both at once.
 struct EnvVar {
   std::string name;
   std::string value;
+  std::optional<EnvVarSource> value_from;
 };
 
 struct ContainerPort {
@@ -151,6 +184,10 @@ struct VolumeMount {
   std::string mount_path;
   bool read_only = false;
   std::string sub_path;
+  // Like sub_path, with $(VAR) expanded from the container's environment; not with sub_path.
+  std::string sub_path_expr;
+  // Unset is None (private).
+  std::optional<MountPropagationMode> mount_propagation;
 };
 
 struct ExecAction {
@@ -211,6 +248,25 @@ struct Capabilities {
   std::vector<std::string> drop;  // e.g. "ALL"
 };
 
+struct SeccompProfile {
+  SeccompProfileType type = SeccompProfileType::kRuntimeDefault;
+  // Localhost only: a path relative to the agent's seccomp profile root.
+  std::optional<std::string> localhost_profile;
+};
+
+struct AppArmorProfile {
+  AppArmorProfileType type = AppArmorProfileType::kRuntimeDefault;
+  // Localhost only: the name of a profile loaded on the node.
+  std::optional<std::string> localhost_profile;
+};
+
+struct SELinuxOptions {
+  std::string user;
+  std::string role;
+  std::string type;
+  std::string level;
+};
+
 struct SecurityContext {
   std::optional<bool> privileged;
   std::optional<int64_t> run_as_user;
@@ -219,6 +275,10 @@ struct SecurityContext {
   std::optional<bool> read_only_root_filesystem;
   std::optional<bool> allow_privilege_escalation;
   std::optional<Capabilities> capabilities;
+  std::optional<SeccompProfile> seccomp_profile;
+  std::optional<AppArmorProfile> app_armor_profile;
+  std::optional<SELinuxOptions> se_linux_options;  // JSON: seLinuxOptions
+  std::optional<ProcMountType> proc_mount;
 };
 
 struct Container {
@@ -254,9 +314,25 @@ struct HostPathVolumeSource {
   HostPathType type = HostPathType::kUnset;
 };
 
+// kMemory is a tmpfs sized by size_limit (else the pod's memory limit); on disk, size_limit is
+// kept for the eviction manager.
 struct EmptyDirVolumeSource {
   StorageMedium medium = StorageMedium::kDefault;
   std::optional<Quantity> size_limit;
+};
+
+// One file of a downwardAPI volume: exactly one of field_ref (metadata only) and
+// resource_field_ref (container_name required).
+struct DownwardAPIVolumeFile {
+  std::string path;
+  std::optional<ObjectFieldSelector> field_ref;
+  std::optional<ResourceFieldSelector> resource_field_ref;
+  std::optional<int32_t> mode;  // file mode bits; unset: the volume's default_mode
+};
+
+struct DownwardAPIVolumeSource {
+  std::vector<DownwardAPIVolumeFile> items;
+  int32_t default_mode = 0644;
 };
 
 // Exactly one source is set in a valid volume (validation.h).
@@ -264,6 +340,7 @@ struct Volume {
   std::string name;
   std::optional<HostPathVolumeSource> host_path;
   std::optional<EmptyDirVolumeSource> empty_dir;
+  std::optional<DownwardAPIVolumeSource> downward_api;  // JSON: downwardAPI
 };
 
 // ---- Pod spec ----
@@ -273,13 +350,24 @@ struct Sysctl {
   std::string value;
 };
 
+// Container securityContext fields given here are the default of every container.
 struct PodSecurityContext {
   std::optional<int64_t> run_as_user;
   std::optional<int64_t> run_as_group;
   std::optional<bool> run_as_non_root;
   std::optional<int64_t> fs_group;
+  std::optional<FSGroupChangePolicy> fs_group_change_policy;
   std::vector<int64_t> supplemental_groups;
   std::vector<Sysctl> sysctls;
+  std::optional<SeccompProfile> seccomp_profile;
+  std::optional<AppArmorProfile> app_armor_profile;
+  std::optional<SELinuxOptions> se_linux_options;  // JSON: seLinuxOptions
+};
+
+// An extra /etc/hosts line: `ip` followed by `hostnames`.
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
 };
 
 struct PodDNSConfigOption {
@@ -312,6 +400,12 @@ struct PodSpec {
   PodSecurityContext security_context;
   std::string hostname;
   std::string subdomain;
+  // The sandbox's hostname is <hostname>.<subdomain>.<namespace>.svc.<cluster domain>.
+  std::optional<bool> set_hostname_as_fqdn;  // JSON: setHostnameAsFQDN
+  std::vector<HostAlias> host_aliases;
+  // Scheduling and API-server accounting have no meaning here; the name is kept for the
+  // downward API (spec.serviceAccountName).
+  std::string service_account_name;
   std::optional<int32_t> priority;
   std::optional<std::string> runtime_class_name;  // selects the CRI runtime handler
 };
@@ -409,6 +503,9 @@ bool IsSidecar(const Container& container);
   inline bool operator!=(const Type& a, const Type& b) { return !(a == b); }
 KRL_COREV1_DECLARE_EQUALITY(ObjectMeta)
 KRL_COREV1_DECLARE_EQUALITY(IntOrString)
+KRL_COREV1_DECLARE_EQUALITY(ObjectFieldSelector)
+KRL_COREV1_DECLARE_EQUALITY(ResourceFieldSelector)
+KRL_COREV1_DECLARE_EQUALITY(EnvVarSource)
 KRL_COREV1_DECLARE_EQUALITY(EnvVar)
 KRL_COREV1_DECLARE_EQUALITY(ContainerPort)
 KRL_COREV1_DECLARE_EQUALITY(ResourceList)
@@ -423,13 +520,19 @@ KRL_COREV1_DECLARE_EQUALITY(Probe)
 KRL_COREV1_DECLARE_EQUALITY(LifecycleHandler)
 KRL_COREV1_DECLARE_EQUALITY(Lifecycle)
 KRL_COREV1_DECLARE_EQUALITY(Capabilities)
+KRL_COREV1_DECLARE_EQUALITY(SeccompProfile)
+KRL_COREV1_DECLARE_EQUALITY(AppArmorProfile)
+KRL_COREV1_DECLARE_EQUALITY(SELinuxOptions)
 KRL_COREV1_DECLARE_EQUALITY(SecurityContext)
 KRL_COREV1_DECLARE_EQUALITY(Container)
 KRL_COREV1_DECLARE_EQUALITY(HostPathVolumeSource)
 KRL_COREV1_DECLARE_EQUALITY(EmptyDirVolumeSource)
+KRL_COREV1_DECLARE_EQUALITY(DownwardAPIVolumeFile)
+KRL_COREV1_DECLARE_EQUALITY(DownwardAPIVolumeSource)
 KRL_COREV1_DECLARE_EQUALITY(Volume)
 KRL_COREV1_DECLARE_EQUALITY(Sysctl)
 KRL_COREV1_DECLARE_EQUALITY(PodSecurityContext)
+KRL_COREV1_DECLARE_EQUALITY(HostAlias)
 KRL_COREV1_DECLARE_EQUALITY(PodDNSConfigOption)
 KRL_COREV1_DECLARE_EQUALITY(PodDNSConfig)
 KRL_COREV1_DECLARE_EQUALITY(PodSpec)

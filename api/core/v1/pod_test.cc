@@ -136,7 +136,7 @@ Pod RichPod() {
   pod.spec.dns_config = PodDNSConfig{{"10.0.0.10"}, {"svc.local"}, {{"ndots", std::string("2")}}};
   pod.spec.node_name = "node-1";
   pod.spec.share_process_namespace = false;
-  pod.spec.security_context = PodSecurityContext{1000, 1000, true, 2000, {3000}, {{"a.b", "1"}}};
+  pod.spec.security_context = PodSecurityContext{1000, 1000, true, 2000, std::nullopt, {3000}, {{"a.b", "1"}}};
   pod.spec.hostname = "web";
   pod.spec.subdomain = "sub";
   pod.spec.priority = 10;
