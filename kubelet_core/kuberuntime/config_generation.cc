@@ -16,6 +16,7 @@
 #include "kubelet_core/container/helpers.h"
 #include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/security_context.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -262,26 +263,13 @@ absl::StatusOr<cri::PodSandboxConfig> GeneratePodSandboxConfig(
 
   cri::LinuxPodSandboxConfig* linux = config.mutable_linux();
   linux->set_cgroup_parent(options.cgroup_parent);
-  cri::LinuxSandboxSecurityContext* sc = linux->mutable_security_context();
-  *sc->mutable_namespace_options() = NamespacesForPod(pod);
-  const corev1::PodSecurityContext& psc = pod.spec.security_context;
-  if (psc.run_as_user) sc->mutable_run_as_user()->set_value(*psc.run_as_user);
-  if (psc.run_as_group) sc->mutable_run_as_group()->set_value(*psc.run_as_group);
-  for (int64_t g : psc.supplemental_groups) sc->add_supplemental_groups(g);
-  if (psc.fs_group) sc->add_supplemental_groups(*psc.fs_group);
-  for (const corev1::Sysctl& s : psc.sysctls) {
-    // runc wants dots as separators.
-    std::string name = s.name;
-    std::replace(name.begin(), name.end(), '/', '.');
-    (*linux->mutable_sysctls())[name] = s.value;
+  absl::StatusOr<cri::LinuxSandboxSecurityContext> security = SandboxSecurityContext(pod, options);
+  if (!security.ok()) return security.status();
+  *linux->mutable_security_context() = *std::move(security);
+  *linux->mutable_security_context()->mutable_namespace_options() = NamespacesForPod(pod);
+  for (const corev1::Sysctl& s : pod.spec.security_context.sysctls) {
+    (*linux->mutable_sysctls())[NormalizeSysctlName(s.name)] = s.value;
   }
-  bool privileged = false;
-  for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
-    for (const corev1::Container& c : *list) {
-      if (c.security_context && c.security_context->privileged.value_or(false)) privileged = true;
-    }
-  }
-  sc->set_privileged(privileged);
   return config;
 }
 
@@ -373,7 +361,8 @@ int64_t MilliCPUToQuota(int64_t milli_cpu, int64_t period) {
 
 absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     const corev1::Container& container, const corev1::Pod& pod, int restart_count,
-    absl::string_view image_ref, const KubeRuntimeManagerOptions& options) {
+    absl::string_view image_ref, const KubeRuntimeManagerOptions& options,
+    const ContainerContext& context) {
   cri::ContainerConfig config;
   config.mutable_metadata()->set_name(container.name);
   config.mutable_metadata()->set_attempt(static_cast<uint32_t>(restart_count));
@@ -475,32 +464,12 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
   }
   res->set_oom_score_adj(ContainerOOMScoreAdjust(pod, container, NodeMemory(options)));
 
-  // Security context: the container's settings win over the pod's.
-  cri::LinuxContainerSecurityContext* sc = linux->mutable_security_context();
-  *sc->mutable_namespace_options() = NamespacesForPod(pod);
-  const corev1::PodSecurityContext& psc = pod.spec.security_context;
-  std::optional<int64_t> run_as_user = psc.run_as_user;
-  std::optional<int64_t> run_as_group = psc.run_as_group;
-  if (container.security_context) {
-    const corev1::SecurityContext& csc = *container.security_context;
-    if (csc.run_as_user) run_as_user = csc.run_as_user;
-    if (csc.run_as_group) run_as_group = csc.run_as_group;
-    sc->set_privileged(csc.privileged.value_or(false));
-    sc->set_readonly_rootfs(csc.read_only_root_filesystem.value_or(false));
-    if (csc.allow_privilege_escalation) sc->set_no_new_privs(!*csc.allow_privilege_escalation);
-    if (csc.capabilities) {
-      for (const std::string& cap : csc.capabilities->add) {
-        sc->mutable_capabilities()->add_add_capabilities(cap);
-      }
-      for (const std::string& cap : csc.capabilities->drop) {
-        sc->mutable_capabilities()->add_drop_capabilities(cap);
-      }
-    }
-  }
-  if (run_as_user) sc->mutable_run_as_user()->set_value(*run_as_user);
-  if (run_as_group) sc->mutable_run_as_group()->set_value(*run_as_group);
-  for (int64_t g : psc.supplemental_groups) sc->add_supplemental_groups(g);
-  if (psc.fs_group) sc->add_supplemental_groups(*psc.fs_group);
+  // Security context: the container's settings win over the pod's (security_context.h).
+  absl::StatusOr<cri::LinuxContainerSecurityContext> security =
+      ContainerSecurityContext(pod, container, context, options);
+  if (!security.ok()) return security.status();
+  *linux->mutable_security_context() = *std::move(security);
+  *linux->mutable_security_context()->mutable_namespace_options() = NamespacesForPod(pod);
   return config;
 }
 

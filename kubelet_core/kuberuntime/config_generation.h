@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,9 +37,21 @@ absl::StatusOr<cri::PodSandboxConfig> GeneratePodSandboxConfig(
 // The runtime handler of the pod (runtimeClassName through options.runtime_class_handlers).
 std::string RuntimeHandlerForPod(const corev1::Pod& pod, const KubeRuntimeManagerOptions& options);
 
+// What the manager learns before it creates a container, beyond the pod spec.
+struct ContainerContext {
+  // The pod's IPs, primary first, as the sandbox reported them (the downward API's
+  // status.podIP(s) and the pod's /etc/hosts entry).
+  std::vector<std::string> pod_ips;
+  // The image's user from ImageStatus, run as when the spec sets no runAsUser (the kubelet's
+  // getImageUser: a uid, else a user name; neither means root, uid 0). Both unset here: nothing.
+  std::optional<int64_t> image_uid;
+  std::string image_username;
+};
+
 absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     const corev1::Container& container, const corev1::Pod& pod, int restart_count,
-    absl::string_view image_ref, const KubeRuntimeManagerOptions& options);
+    absl::string_view image_ref, const KubeRuntimeManagerOptions& options,
+    const ContainerContext& context = ContainerContext());
 
 // $(NAME) references in `text` replaced from `env`; "$$" escapes a '$'; unknown references stay
 // as written (Kubernetes' expansion rules).

@@ -280,7 +280,7 @@ PodSyncResult KubeRuntimeManager::SyncPodSteps(const corev1::Pod& pod,
       return false;
     }
     if (std::optional<StartFailure> failed =
-            StartContainer(sandbox_id, *sandbox_config, c, pod, status, pod_ip)) {
+            StartContainer(sandbox_id, *sandbox_config, c, pod, status, pod_ips)) {
       step.Fail(failed->reason, failed->message);
       log::Warning("Container start failed", {{"container", c.name},
                                               {"pod", pod_name},

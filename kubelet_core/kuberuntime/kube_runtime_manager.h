@@ -30,6 +30,7 @@
 #include "kubelet_core/container/image_manager.h"
 #include "kubelet_core/container/reason_cache.h"
 #include "kubelet_core/container/runtime.h"
+#include "kubelet_core/kuberuntime/config_generation.h"
 #include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/handler_runner.h"
 #include "kubelet_core/kuberuntime/kube_runtime_manager_options.h"
@@ -117,9 +118,10 @@ class KubeRuntimeManager final : public container::Runtime {
                                              const corev1::Container& container,
                                              const corev1::Pod& pod,
                                              const container::PodStatus& status,
-                                             const std::string& pod_ip);
-  absl::Status VerifyRunAsNonRoot(const corev1::Pod& pod, const corev1::Container& container,
-                                  const std::string& image_ref);
+                                             const std::vector<std::string>& pod_ips);
+  // The user the image runs as (ImageStatus's uid, else its user name; neither: uid 0), filled
+  // into `context` as the kubelet's getImageUser.
+  absl::Status ReadImageUser(const std::string& image_ref, ContainerContext* context);
   void PruneInitContainersBeforeStart(const corev1::Pod& pod, const container::PodStatus& status);
   void PurgeInitContainers(const corev1::Pod& pod, const container::PodStatus& status);
 

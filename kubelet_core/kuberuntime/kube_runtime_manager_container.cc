@@ -95,44 +95,20 @@ absl::StatusOr<LogReadStats> KubeRuntimeManager::ReadContainerLogs(absl::string_
   return stats;
 }
 
-absl::Status KubeRuntimeManager::VerifyRunAsNonRoot(const corev1::Pod& pod,
-                                                    const corev1::Container& container,
-                                                    const std::string& image_ref) {
-  std::optional<bool> non_root = pod.spec.security_context.run_as_non_root;
-  std::optional<int64_t> user = pod.spec.security_context.run_as_user;
-  if (container.security_context) {
-    if (container.security_context->run_as_non_root) {
-      non_root = container.security_context->run_as_non_root;
-    }
-    if (container.security_context->run_as_user) user = container.security_context->run_as_user;
-  }
-  if (!non_root.value_or(false)) return absl::OkStatus();
-  if (user) {
-    if (*user == 0) {
-      return absl::FailedPreconditionError("container's runAsUser breaks non-root policy");
-    }
-    return absl::OkStatus();
-  }
+absl::Status KubeRuntimeManager::ReadImageUser(const std::string& image_ref,
+                                               ContainerContext* context) {
   cri::ImageStatusRequest request;
   request.mutable_image()->set_image(image_ref);
   absl::StatusOr<cri::ImageStatusResponse> image = images_.ImageStatus(request);
   if (!image.ok()) return image.status();
-  if (image->image().has_uid()) {
-    if (image->image().uid().value() == 0) {
-      return absl::FailedPreconditionError("container has runAsNonRoot and image will run as root");
-    }
-    return absl::OkStatus();
-  }
-  const std::string& username = image->image().username();
-  int64_t numeric = 0;
-  if (username.empty() || username == "root" ||
-      (absl::SimpleAtoi(username, &numeric) && numeric == 0)) {
-    return absl::FailedPreconditionError("container has runAsNonRoot and image will run as root");
-  }
-  if (!absl::SimpleAtoi(username, &numeric)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container has runAsNonRoot and image has non-numeric user (", username,
-                     "), cannot verify user is non-root"));
+  context->image_uid.reset();
+  context->image_username.clear();
+  if (image->has_image() && image->image().has_uid()) {
+    context->image_uid = image->image().uid().value();
+  } else if (image->has_image() && !image->image().username().empty()) {
+    context->image_username = image->image().username();
+  } else {
+    context->image_uid = 0;  // an image that names no user runs as root
   }
   return absl::OkStatus();
 }
@@ -140,7 +116,8 @@ absl::Status KubeRuntimeManager::VerifyRunAsNonRoot(const corev1::Pod& pod,
 std::optional<KubeRuntimeManager::StartFailure> KubeRuntimeManager::StartContainer(
     const std::string& sandbox_id, const cri::PodSandboxConfig& sandbox_config,
     const corev1::Container& container, const corev1::Pod& pod, const container::PodStatus& status,
-    const std::string& pod_ip) {
+    const std::vector<std::string>& pod_ips) {
+  const std::string pod_ip = pod_ips.empty() ? std::string() : pod_ips.front();
   // Step 1: the image.
   absl::StatusOr<std::string> image_ref =
       image_manager_.EnsureImageExists(pod, container, sandbox_config);
@@ -169,12 +146,19 @@ std::optional<KubeRuntimeManager::StartFailure> KubeRuntimeManager::StartContain
         BuildContainerLogsDirectory(options_.pod_logs_root, pod.metadata.namespace_,
                                     pod.metadata.name, pod.metadata.uid, container.name));
   }
-  if (absl::Status non_root = VerifyRunAsNonRoot(pod, container, *image_ref); !non_root.ok()) {
+  ContainerContext context;
+  context.pod_ips = pod_ips;
+  if (absl::Status user = ReadImageUser(*image_ref, &context); !user.ok()) {
+    return StartFailure{std::string(container::kErrCreateContainerConfig),
+                        absl::StrCat("reading the image's user: ", user.message())};
+  }
+  // runAsNonRoot against the spec's user or the image's (security_context.h).
+  if (absl::Status non_root = VerifyRunAsNonRoot(pod, container, context); !non_root.ok()) {
     return StartFailure{std::string(container::kErrCreateContainerConfig),
                         std::string(non_root.message())};
   }
   absl::StatusOr<cri::ContainerConfig> config =
-      GenerateContainerConfig(container, pod, restart_count, *image_ref, options_);
+      GenerateContainerConfig(container, pod, restart_count, *image_ref, options_, context);
   if (!config.ok()) {
     return StartFailure{std::string(container::kErrCreateContainerConfig),
                         std::string(config.status().message())};

@@ -41,10 +41,23 @@ struct KubeRuntimeManagerOptions {
   // Memory of the node, for the oom_score_adj of burstable containers; 0 reads the system's.
   int64_t node_memory_capacity_bytes = 0;
 
+  // Security profiles (the kubelet's --seccomp-default, off by default): containers and sandboxes
+  // whose pod sets no seccompProfile run with the runtime's default profile instead of none.
+  bool seccomp_default = false;
+  // Where `seccompProfile.localhostProfile` paths are resolved; empty: <root_dir>/seccomp, the
+  // kubelet's default.
+  std::string seccomp_profile_root;
+
   // DNS for dnsPolicy ClusterFirst (the kubelet's --cluster-dns / --cluster-domain). With no
   // cluster DNS, ClusterFirst pods get the node's resolver like dnsPolicy Default.
   std::vector<std::string> cluster_dns;
   std::string cluster_domain = "cluster.local";
+  // The node's resolver configuration, read for dnsPolicy Default (and ClusterFirst without
+  // cluster DNS) as the kubelet's --resolv-conf; empty: the runtime's default.
+  std::string resolv_conf = "/etc/resolv.conf";
+  // The node's IPs (the downward API's status.hostIP(s), and the pod IPs of host-network pods);
+  // empty: found from the host name's addresses when needed.
+  std::vector<std::string> node_ips;
 
   // CrashLoopBackOff: 10 s doubling to 300 s; reset after a container ran cleanly for twice the
   // maximum (10 minutes). Shorter values are for tests.
