@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "kubelet_core/admission/apparmor_admit_handler.h"
+#include "kubelet_core/admission/sysctl_admit_handler.h"
 #include "kubelet_core/container/api_pod_status.h"
 #include "kubelet_core/container/helpers.h"
 #include "kubelet_core/container/pod_status.h"
@@ -71,9 +73,20 @@ absl::StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(
   if (options.pod_workers < 1) {
     return absl::InvalidArgumentError("node agent: pod_workers must be at least 1");
   }
+  // Before anything is built: a bad option leaves nothing to stop.
+  absl::StatusOr<std::unique_ptr<admission::SysctlAdmitHandler>> sysctls =
+      admission::SysctlAdmitHandler::Create(options.allowed_unsafe_sysctls);
+  if (!sysctls.ok()) return sysctls.status();
   std::unique_ptr<NodeAgent> agent(new NodeAgent(std::move(options), clock, registry));
   NodeAgent& a = *agent;
   const Options& o = a.options_;
+
+  a.admit_handlers_.push_back(std::move(*sysctls));
+  a.admit_handlers_.push_back(std::make_shared<admission::AppArmorAdmitHandler>(
+      o.host_apparmor ? *o.host_apparmor : admission::AppArmorAdmitHandler::HostStatus()));
+  for (const auto& handler : o.admit_handlers) {
+    if (handler != nullptr) a.admit_handlers_.push_back(handler);
+  }
 
   if (o.instrument_cri) {
     a.cri_metrics_ = std::make_unique<runtime::instrumented::RuntimeOperationMetrics>(*a.registry_);
@@ -220,12 +233,20 @@ void NodeAgent::SetPods(const std::vector<corev1::PodPtr>& pods) {
       if (old != pods_.end()) {
         DesiredPod& desired = next[pod->metadata.uid];
         desired.status = std::move(old->second.status);
+        desired.rejected = old->second.rejected;
         // An unchanged spec keeps the object the workers already hold.
         if (old->second.spec == pod || corev1::SpecEquals(*old->second.spec, *pod)) {
           desired.spec = std::move(old->second.spec);
           continue;
         }
         desired.spec = pod;
+        // A refused pod's spec was edited: it gets a new admission, as a new pod.
+        if (desired.rejected) {
+          desired.rejected = false;
+          desired.status = container::GenerateAPIPodStatus(*pod, container::PodStatus(), nullptr,
+                                                           nullptr, clock_.Now());
+          if (RejectIfRefused(pod, &desired)) continue;
+        }
       } else {
         DesiredPod& desired = next[pod->metadata.uid];
         desired.spec = pod;
@@ -233,6 +254,7 @@ void NodeAgent::SetPods(const std::vector<corev1::PodPtr>& pods) {
         desired.status = container::GenerateAPIPodStatus(*pod, container::PodStatus(), nullptr,
                                                          nullptr, clock_.Now());
         log::Info("pod added", {{"pod", FullName(*pod)}, {"uid", pod->metadata.uid}});
+        if (RejectIfRefused(pod, &desired)) continue;
       }
       syncs.push_back(pod);
     }
@@ -253,6 +275,29 @@ void NodeAgent::SetPods(const std::vector<corev1::PodPtr>& pods) {
   if (first) HandlePodCleanups();
   if (!runtime_ready) return;
   for (corev1::PodPtr& pod : syncs) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
+}
+
+admission::AdmitResult NodeAgent::Admit(const corev1::Pod& pod) const {
+  for (const auto& handler : admit_handlers_) {
+    admission::AdmitResult result = handler->Admit(pod);
+    if (!result.admit) return result;
+  }
+  return admission::AdmitResult::Admitted();
+}
+
+bool NodeAgent::RejectIfRefused(const corev1::PodPtr& pod, DesiredPod* desired) {
+  admission::AdmitResult result = Admit(*pod);
+  if (result.admit) return false;
+  log::Warning("pod rejected at admission", {{"pod", FullName(*pod)},
+                                              {"uid", pod->metadata.uid},
+                                              {"reason", result.reason},
+                                              {"message", result.message}});
+  desired->rejected = true;
+  desired->status = corev1::PodStatus();
+  desired->status.phase = corev1::PodPhase::kFailed;
+  desired->status.reason = result.reason;
+  desired->status.message = absl::StrCat("Pod was rejected: ", result.message);
+  return true;
 }
 
 std::vector<corev1::Pod> NodeAgent::Pods() const {
@@ -395,6 +440,7 @@ void NodeAgent::SyncPodByUid(const std::string& uid) {
     if (stopping_) return;
     auto it = pods_.find(uid);
     if (it == pods_.end()) return;  // not ours (housekeeping kills it) or being killed
+    if (it->second.rejected) return;
     pod = it->second.spec;
   }
   workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
@@ -405,7 +451,9 @@ void NodeAgent::SyncAllDesired() {
   {
     krl::MutexLock lock(&mu_);
     pods.reserve(pods_.size());
-    for (const auto& [uid, desired] : pods_) pods.push_back(desired.spec);
+    for (const auto& [uid, desired] : pods_) {
+      if (!desired.rejected) pods.push_back(desired.spec);
+    }
   }
   for (corev1::PodPtr& pod : pods) workers_->UpdatePod(PodUpdate::Sync(std::move(pod)));
 }
@@ -439,7 +487,9 @@ void NodeAgent::HandlePodCleanups() {
                        const pleg::CacheEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       counts.Add(entry.status);
       // Until the source spoke, every running pod may still be wanted.
-      if (!sources_ready || pods_.count(uid) != 0) return;
+      if (!sources_ready) return;
+      // A refused pod never runs: one running under its uid (an earlier agent's) is killed.
+      if (auto it = pods_.find(uid); it != pods_.end() && !it->second.rejected) return;
       if (!pleg::RunningCounts::Runs(entry.status)) return;
       orphans.push_back(container::ConvertPodStatusToRunningPod(manager_->Type(), entry.status));
     });

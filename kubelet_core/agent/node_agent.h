@@ -66,6 +66,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/core/v1/pod.h"
+#include "kubelet_core/admission/pod_admit_handler.h"
 #include "kubelet_core/agent/pod_workers.h"
 #include "kubelet_core/agent/probe_results_adapter.h"
 #include "kubelet_core/container/gc_policy.h"
@@ -137,6 +138,16 @@ class NodeAgent final : private container::PodStateProvider {
     // The runtime check (/healthz) fails when no Status call succeeded for this long (a hung
     // runtime whose calls neither answer nor fail).
     absl::Duration runtime_status_threshold = absl::Seconds(30);
+
+    // Admission, the kubelet's admit handlers: a new pod that fails one is not run; its status
+    // is phase Failed with the handler's reason. Unsafe sysctls pods may set (the kubelet's
+    // --allowed-unsafe-sysctls: names, or prefixes ending in "*"); the safe ones always may.
+    std::vector<std::string> allowed_unsafe_sysctls;
+    // Whether the host enforces AppArmor (pods asking for a profile are refused otherwise);
+    // unset: read from the kernel (admission::AppArmorAdmitHandler::HostStatus).
+    std::optional<absl::Status> host_apparmor;
+    // Checks of the embedder's own, run after the built-in ones.
+    std::vector<std::shared_ptr<const admission::PodAdmitHandler>> admit_handlers;
 
     // Wrap the services in the instrumented decorators, recording CRI operation metrics in the
     // agent's registry. Turn off when the services given are instrumented already.
@@ -295,10 +306,20 @@ class NodeAgent final : private container::PodStateProvider {
   struct DesiredPod {
     corev1::PodPtr spec;
     corev1::PodStatus status;
+    // Refused at admission: kept for its status, never run.
+    bool rejected = false;
   };
+
+  // The first admit handler that refuses `pod`, or an admitting result.
+  admission::AdmitResult Admit(const corev1::Pod& pod) const;
+  // Runs admission for a pod new to the agent; when refused, marks `desired` rejected with the
+  // kubelet's Failed status and returns true.
+  bool RejectIfRefused(const corev1::PodPtr& pod, DesiredPod* desired);
 
   mutable krl::Mutex mu_;
   // Desired pods by uid.
+  // Built-in admit handlers first, then Options::admit_handlers. Immutable after Create.
+  std::vector<std::shared_ptr<const admission::PodAdmitHandler>> admit_handlers_;
   std::map<std::string, DesiredPod> pods_ ABSL_GUARDED_BY(mu_);
   // When each pod's last sync ended (GetNewerThan's bound).
   std::map<std::string, absl::Time> last_sync_end_ ABSL_GUARDED_BY(mu_);

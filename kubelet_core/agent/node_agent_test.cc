@@ -341,6 +341,90 @@ TEST_CASE("the agent's metrics cover CRI calls, relists, pod workers and running
   }
 }
 
+TEST_CASE("a pod with a forbidden sysctl is refused at admission and never runs") {
+  Env env;
+  NodeAgent& agent = env.Start();
+  corev1::Pod pod = MakePod("tuned", "uid-tuned", /*host_network=*/false);
+  pod.spec.security_context.sysctls.push_back({"net.core.somaxconn", "1024"});
+  agent.SetPods({pod, MakePod("web", "uid-web")});
+  env.Steps(2);
+  corev1::PodStatus status = env.ApiStatus("uid-tuned");
+  CHECK(status.phase == corev1::PodPhase::kFailed);
+  CHECK(status.reason == "SysctlForbidden");
+  CHECK(status.message ==
+        "Pod was rejected: forbidden sysctl: \"net.core.somaxconn\" not allowlisted");
+  CHECK(env.RuntimeStatus(pod).sandbox_statuses.empty());
+  CHECK(env.Running("uid-web"));
+  // A resync does not start it either.
+  env.clock().Advance(absl::Minutes(2));
+  env.Steps(2);
+  CHECK(env.RuntimeStatus(pod).sandbox_statuses.empty());
+  CHECK(env.ApiStatus("uid-tuned").phase == corev1::PodPhase::kFailed);
+}
+
+TEST_CASE("an unsafe sysctl the node allows is admitted and reaches the sandbox") {
+  Env env;
+  NodeAgent::Options options = env.Options();
+  options.allowed_unsafe_sysctls = {"net.core.somaxconn"};
+  NodeAgent& agent = env.Start(options);
+  corev1::Pod pod = MakePod("tuned", "uid-tuned", /*host_network=*/false);
+  pod.spec.security_context.sysctls.push_back({"net.core.somaxconn", "1024"});
+  agent.SetPods({pod});
+  env.Steps(2);
+  CHECK(env.Running("uid-tuned"));
+  container::PodStatus runtime = env.RuntimeStatus(pod);
+  REQUIRE(runtime.sandbox_statuses.size() == 1);
+}
+
+TEST_CASE("allowing a sysctl that is not namespaced fails the agent's creation") {
+  Env env;
+  NodeAgent::Options options = env.Options();
+  options.allowed_unsafe_sysctls = {"vm.overcommit_memory"};
+  absl::StatusOr<std::unique_ptr<NodeAgent>> agent =
+      NodeAgent::Create(options, env.runtime(), env.images(), env.clock());
+  REQUIRE_FALSE(agent.ok());
+  CHECK_THAT(std::string(agent.status().message()), Catch::Contains("vm.overcommit_memory"));
+}
+
+TEST_CASE("a pod asking for AppArmor on a host without it is refused with the AppArmor reason") {
+  Env env;
+  NodeAgent::Options options = env.Options();
+  options.host_apparmor = absl::FailedPreconditionError("AppArmor is not enabled on the host");
+  NodeAgent& agent = env.Start(options);
+  corev1::Pod pod = MakePod("confined", "uid-confined");
+  pod.metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"] =
+      "runtime/default";
+  agent.SetPods({pod});
+  env.Steps(2);
+  corev1::PodStatus status = env.ApiStatus("uid-confined");
+  CHECK(status.phase == corev1::PodPhase::kFailed);
+  CHECK(status.reason == "AppArmor");
+  CHECK(status.message ==
+        "Pod was rejected: Cannot enforce AppArmor: AppArmor is not enabled on the host");
+  CHECK(env.RuntimeStatus(pod).sandbox_statuses.empty());
+}
+
+TEST_CASE("an embedder's admit handler refuses pods with its own reason") {
+  class NoBigPods final : public admission::PodAdmitHandler {
+   public:
+    admission::AdmitResult Admit(const corev1::Pod& pod) const override {
+      if (pod.spec.containers.size() < 2) return admission::AdmitResult::Admitted();
+      return admission::AdmitResult::Refused("TooBig", "two containers at most... one");
+    }
+  };
+  Env env;
+  NodeAgent::Options options = env.Options();
+  options.admit_handlers.push_back(std::make_shared<NoBigPods>());
+  NodeAgent& agent = env.Start(options);
+  corev1::Pod big = MakePod("big", "uid-big");
+  big.spec.containers.push_back(big.spec.containers[0]);
+  big.spec.containers[1].name = "second";
+  agent.SetPods({big});
+  env.Steps(1);
+  CHECK(env.ApiStatus("uid-big").reason == "TooBig");
+  CHECK(env.RuntimeStatus(big).sandbox_statuses.empty());
+}
+
 }  // namespace
 }  // namespace agent
 }  // namespace kubelet_core

@@ -11,6 +11,7 @@
 #include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/kube_runtime_manager.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/security_context.h"
 #include "kubelet_core/kuberuntime/status_conversion.h"
 #include "kubelet_core/kuberuntime/termination_ordering.h"
 #include "runtime/util/log.h"
