@@ -10,6 +10,7 @@
 // Log lines go to stderr. SIGTERM or SIGINT stops the agent (within 10 s, even when the runtime
 // hangs) and leaves the pods running; a new nodeagent adopts them. Flag names may be written with
 // dashes or underscores.
+#include <arpa/inet.h>
 #include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -78,6 +79,25 @@ ABSL_FLAG(std::string, node_name, "", "The node's name; default: the host name, 
 ABSL_FLAG(std::string, address, kDefaults.address,
           "Address of the read-only status endpoints (/healthz /pods /metrics).");
 ABSL_FLAG(int, port, kDefaults.port, "Port of the status endpoints; 0 picks a free one (printed).");
+ABSL_FLAG(bool, seccomp_default, kDefaults.seccomp_default,
+          "Run containers whose pod sets no seccompProfile with the runtime's default profile "
+          "(RuntimeDefault) instead of unconfined.");
+ABSL_FLAG(std::vector<std::string>, allowed_unsafe_sysctls, kDefaults.allowed_unsafe_sysctls,
+          "Comma-separated unsafe sysctls (names, or prefixes ending in *) pods may set besides "
+          "the safe ones; only namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, "
+          "fs.mqueue.*) can be allowed. A pod asking for any other is refused (SysctlForbidden).");
+ABSL_FLAG(std::string, resolv_conf, kDefaults.resolv_conf,
+          "The resolver configuration pods with dnsPolicy Default inherit (nameservers, search "
+          "domains, options); empty: the runtime's default.");
+ABSL_FLAG(std::vector<std::string>, cluster_dns, kDefaults.cluster_dns,
+          "Comma-separated DNS server IPs for pods with dnsPolicy ClusterFirst; none: they get "
+          "the node's resolver, as with dnsPolicy Default.");
+ABSL_FLAG(std::string, cluster_domain, kDefaults.cluster_domain,
+          "The cluster's DNS domain: ClusterFirst pods search <namespace>.svc.<domain>, "
+          "svc.<domain> and <domain>.");
+ABSL_FLAG(std::vector<std::string>, node_ip, kDefaults.node_ips,
+          "Comma-separated IPs of the node (status.hostIP(s) in the downward API, the pod IPs of "
+          "host-network pods); default: the host name's addresses.");
 ABSL_FLAG(int, v, 0, "Log verbosity: 0 info and above, 2 or more adds debug lines.");
 
 namespace krl {
@@ -157,7 +177,24 @@ int Main(int argc, char** argv) {
   config.node_name = absl::GetFlag(FLAGS_node_name);
   if (config.node_name.empty()) config.node_name = HostName();
   config.address = absl::GetFlag(FLAGS_address);
+  config.seccomp_default = absl::GetFlag(FLAGS_seccomp_default);
+  config.allowed_unsafe_sysctls = absl::GetFlag(FLAGS_allowed_unsafe_sysctls);
+  config.resolv_conf = absl::GetFlag(FLAGS_resolv_conf);
+  config.cluster_dns = absl::GetFlag(FLAGS_cluster_dns);
+  config.cluster_domain = absl::GetFlag(FLAGS_cluster_domain);
+  config.node_ips = absl::GetFlag(FLAGS_node_ip);
   config.port = absl::GetFlag(FLAGS_port);
+  for (const auto& [flag, ips] : {std::make_pair("--node-ip", &config.node_ips),
+                                   std::make_pair("--cluster-dns", &config.cluster_dns)}) {
+    for (const std::string& ip : *ips) {
+      in6_addr address;
+      if (inet_pton(AF_INET, ip.c_str(), &address) != 1 &&
+          inet_pton(AF_INET6, ip.c_str(), &address) != 1) {
+        std::cerr << "nodeagent: " << flag << ": \"" << ip << "\" is not an IP address\n";
+        return 2;
+      }
+    }
+  }
   if (config.port < 0 || config.port > 65535) {
     std::cerr << "nodeagent: --port must be between 0 and 65535\n";
     return 2;

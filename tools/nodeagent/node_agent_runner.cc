@@ -49,6 +49,12 @@ absl::StatusOr<std::unique_ptr<NodeAgentRunner>> NodeAgentRunner::Start(
   options.pod_workers = config.pod_workers;
   options.runtime_manager.pod_logs_root = config.pod_logs_dir;
   options.runtime_manager.root_dir = config.root_dir;
+  options.runtime_manager.seccomp_default = config.seccomp_default;
+  options.runtime_manager.resolv_conf = config.resolv_conf;
+  options.runtime_manager.cluster_dns = config.cluster_dns;
+  options.runtime_manager.cluster_domain = config.cluster_domain;
+  options.runtime_manager.node_ips = config.node_ips;
+  options.allowed_unsafe_sysctls = config.allowed_unsafe_sysctls;
   // Without a CRI event stream (containerd 1.6) the evented PLEG relists as the generic one.
   options.pleg.generic.relist_threshold = config.pleg_relist_threshold;
   options.pleg.evented.relist_threshold = config.pleg_relist_threshold;

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -48,6 +49,14 @@ struct NodeAgentConfig {
   std::string node_name;  // required
   std::string address = "127.0.0.1";
   int port = 10255;  // 0: any free port
+
+  // What pods may ask of the node (the kubelet's flags of the same names).
+  bool seccomp_default = false;
+  std::vector<std::string> allowed_unsafe_sysctls;
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::vector<std::string> cluster_dns;
+  std::string cluster_domain = "cluster.local";
+  std::vector<std::string> node_ips;  // empty: the host name's addresses
 };
 
 class NodeAgentRunner {

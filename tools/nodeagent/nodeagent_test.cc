@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +52,26 @@ TEST_CASE("a flag removed with the dockershim is refused with exit status 2") {
       err);
   REQUIRE(child.ok());
   CHECK(*(*child)->Wait(absl::Seconds(10)) == 2);
+}
+
+TEST_CASE("a sysctl allowance that is not namespaced or a bad node IP is refused at start") {
+  const std::string dir = TempDir();
+  for (const std::string& flag :
+       {std::string("--allowed-unsafe-sysctls=net.core.somaxconn,kernel.panic"),
+        std::string("--node-ip=10.0.0")}) {
+    INFO(flag);
+    auto child = ChildProcess::Spawn(
+        {Runfile("tools/nodeagent/nodeagent"), "--container-runtime-endpoint=fake://",
+         "--root-dir=" + dir + "/root", "--pod-logs-dir=" + dir + "/logs", "--port=0", flag},
+        dir + "/stderr");
+    REQUIRE(child.ok());
+    absl::StatusOr<int> code = (*child)->Wait(absl::Seconds(20));
+    REQUIRE(code.ok());
+    CHECK(*code != 0);
+    std::ifstream in(dir + "/stderr");
+    const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_THAT(err, Catch::Contains(flag.substr(0, flag.find('='))));
+  }
 }
 
 TEST_CASE(
