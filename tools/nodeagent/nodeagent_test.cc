@@ -103,7 +103,8 @@ TEST_CASE(
     REQUIRE(rows.ok());
     pods.clear();
     for (const run_demo::PodRow& row : *rows) pods[row.name] = row;
-    settled = pods.size() == 4 && pods["web-test"].status == "Running" &&
+    settled = pods.size() == 5 && pods["web-test"].status == "Running" &&
+              pods["restricted-test"].status == "Running" &&
               pods["web-test"].all_ready && pods["init-demo-test"].status == "Running" &&
               pods["liveness-test"].status == "Running" && pods["crash-test"].restarts >= 1 &&
               pods["crash-test"].status == "CrashLoopBackOff";
@@ -134,7 +135,7 @@ TEST_CASE(
   httplib::Result metrics = client.Get("/metrics");
   REQUIRE(metrics);
   CHECK(
-      metrics->body.find("kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} 4") !=
+      metrics->body.find("kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"} 5") !=
       std::string::npos);
 
   REQUIRE((*child)->Signal(SIGTERM).ok());
