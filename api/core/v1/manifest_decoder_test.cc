@@ -465,6 +465,10 @@ TEST_CASE("a manifest using every honoured field decodes with every field set") 
   CHECK(c.tty);
   CHECK(spec.host_ipc);
   CHECK(spec.runtime_class_name == "runc");
+  // Its JSON decodes back to the same pod.
+  CHECK(DecodeForFuzzing(reinterpret_cast<const uint8_t*>(kEveryHonouredField),
+                         sizeof(kEveryHonouredField) - 1)
+            .ok());
 
   // Every honoured field name of the table appears in the manifest (as a key), so a field added
   // to the table without a decoder branch fails this test with an internal error above.
