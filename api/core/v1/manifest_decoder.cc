@@ -826,7 +826,9 @@ class Decoder {
   absl::Status Required(const YAML::Node& node, const std::string& path, absl::string_view name,
                         std::optional<T>* out, Fn decode) {
     KRL_RETURN_IF_ERROR((this->*decode)(node, path, &out->emplace()));
-    if (node.IsMap() && !node[std::string(name)].IsDefined()) {
+    if (!node.IsMap()) return absl::OkStatus();
+    const YAML::Node field = node[std::string(name)];
+    if (!field.IsDefined() || field.IsNull() || (field.IsScalar() && field.Scalar().empty())) {
       return Fail(node, Join(path, name), "missing; it is required");
     }
     return absl::OkStatus();
