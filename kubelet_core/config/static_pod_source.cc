@@ -308,7 +308,16 @@ void StaticPodSource::ReadFileLocked(const std::string& path, FileState* state) 
   state->content_hash = hash;
   state->read_ok = true;
 
-  absl::StatusOr<std::vector<corev1::Pod>> decoded = corev1::DecodePodManifests(*content, path);
+  std::vector<std::string> warnings;
+  corev1::DecodeOptions decode_options;
+  decode_options.refuse_unknown_fields = options_.refuse_unknown_fields;
+  decode_options.warnings = &warnings;
+  absl::StatusOr<std::vector<corev1::Pod>> decoded =
+      corev1::DecodePodManifests(*content, path, decode_options);
+  // Logged once per change of the file's content (an unchanged file is not decoded again).
+  for (const std::string& warning : warnings) {
+    log::Warning("pod manifest field ignored", {{"warning", warning}});
+  }
   absl::Status error = decoded.status();
   if (decoded.ok()) {
     for (corev1::Pod& pod : *decoded) {

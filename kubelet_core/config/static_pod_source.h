@@ -83,6 +83,12 @@ class StaticPodSource {
     // false: Start() sets up the watch and scans once but runs no thread; the caller drives
     // PollOnce() (deterministic tests, or an embedder with its own loop).
     bool watch_thread = true;
+    // true (the default): a manifest with an unknown key is invalid, as `kubectl apply
+    // --validate=strict` would find it. false: unknown keys are logged as warnings and ignored,
+    // except where they could be a security or resource restriction (securityContext,
+    // resources, volumes, volumeMounts, and the pod spec's and containers' own keys), which stay
+    // errors. See DecodeOptions in api/core/v1/manifest_decoder.h.
+    bool refuse_unknown_fields = true;
   };
 
   using SnapshotCallback = std::function<void(const std::vector<corev1::PodPtr>& pods)>;

@@ -314,6 +314,65 @@ spec:
   CHECK(source.Errors().empty());
 }
 
+TEST_CASE("an unknown key makes a manifest invalid unless unknown keys are relaxed to warnings") {
+  TempDir dir;
+  const std::string file = dir.Path("web.yaml");
+  WriteFile(file, R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  lables: {app: web}
+spec:
+  containers:
+  - name: app
+    image: nginx
+)");
+  testing::FakeClock clock;
+  {
+    Recorder recorder;
+    StaticPodSource source(ManualOptions(dir.path()), clock, recorder.Callback());
+    REQUIRE(source.Start().ok());
+    CHECK(recorder.LastNames().empty());
+    const std::map<std::string, absl::Status> errors = source.Errors();
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.at(file).message() ==
+          absl::StrCat(file,
+                       ":5: metadata.lables: unknown field \"lables\" (did you mean "
+                       "\"labels\"?)"));
+  }
+  {
+    log::CaptureSink sink;
+    Recorder recorder;
+    StaticPodSource::Options options = ManualOptions(dir.path());
+    options.refuse_unknown_fields = false;
+    StaticPodSource source(options, clock, recorder.Callback());
+    REQUIRE(source.Start().ok());
+    CHECK(recorder.LastNames() == std::vector<std::string>{"web-node-1"});
+    CHECK(source.Errors().empty());
+    CHECK(CountLinesContaining(sink, "pod manifest field ignored") == 1);
+    CHECK(CountLinesContaining(sink, absl::StrCat(file, ":5: metadata.lables")) == 1);
+
+    // A typo under securityContext is never relaxed: it could be a restriction.
+    WriteFile(file, R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: app
+    image: nginx
+    securityContext: {runAsNonroot: true}
+)");
+    source.Rescan();
+    const std::map<std::string, absl::Status> errors = source.Errors();
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.at(file).message() ==
+          absl::StrCat(file,
+                       ":9: spec.containers[0].securityContext.runAsNonroot: unknown field "
+                       "\"runAsNonroot\" (did you mean \"runAsNonRoot\"?)"));
+  }
+}
+
 TEST_CASE("a manifest that turns bad keeps the pods it last defined until fixed or removed") {
   TempDir dir;
   const std::string web = dir.Path("web.yaml");

@@ -173,6 +173,40 @@ Object Resources(const ResourceList& list) {
   return o;
 }
 
+Object FieldRef(const ObjectFieldSelector& ref) {
+  Object o;
+  o.String("apiVersion", ref.api_version);
+  o.String("fieldPath", ref.field_path);
+  return o;
+}
+
+Object ResourceFieldRef(const ResourceFieldSelector& ref) {
+  Object o;
+  o.StringIfSet("containerName", ref.container_name);
+  o.String("resource", ref.resource);
+  if (ref.divisor) o.String("divisor", ref.divisor->ToString());
+  return o;
+}
+
+template <typename Profile>
+void EncodeProfile(Object* o, absl::string_view key, const std::optional<Profile>& profile) {
+  if (!profile) return;
+  Object p;
+  p.String("type", ToString(profile->type));
+  p.OptionalString("localhostProfile", profile->localhost_profile);
+  o->Child(key, std::move(p));
+}
+
+void EncodeSELinux(Object* o, const std::optional<SELinuxOptions>& options) {
+  if (!options) return;
+  Object se;
+  se.StringIfSet("user", options->user);
+  se.StringIfSet("role", options->role);
+  se.StringIfSet("type", options->type);
+  se.StringIfSet("level", options->level);
+  o->Child("seLinuxOptions", std::move(se));
+}
+
 Object EncodeContainer(const Container& c) {
   Object o;
   o.String("name", c.name);
@@ -184,6 +218,14 @@ Object EncodeContainer(const Container& c) {
     Object e;
     e.String("name", env.name);
     e.StringIfSet("value", env.value);
+    if (env.value_from) {
+      Object from;
+      if (env.value_from->field_ref) from.Child("fieldRef", FieldRef(*env.value_from->field_ref));
+      if (env.value_from->resource_field_ref) {
+        from.Child("resourceFieldRef", ResourceFieldRef(*env.value_from->resource_field_ref));
+      }
+      e.Child("valueFrom", std::move(from));
+    }
     return e;
   });
   o.StringIfSet("workingDir", c.working_dir);
@@ -206,6 +248,10 @@ Object EncodeContainer(const Container& c) {
     m.String("mountPath", mount.mount_path);
     m.BoolIfTrue("readOnly", mount.read_only);
     m.StringIfSet("subPath", mount.sub_path);
+    m.StringIfSet("subPathExpr", mount.sub_path_expr);
+    if (mount.mount_propagation) {
+      m.String("mountPropagation", ToString(*mount.mount_propagation));
+    }
     return m;
   });
   if (c.liveness_probe) o.Child("livenessProbe", EncodeProbe(*c.liveness_probe));
@@ -235,6 +281,10 @@ Object EncodeContainer(const Container& c) {
       caps.StringsIfNotEmpty("drop", sc.capabilities->drop);
       s.Child("capabilities", std::move(caps));
     }
+    EncodeProfile(&s, "seccompProfile", sc.seccomp_profile);
+    EncodeProfile(&s, "appArmorProfile", sc.app_armor_profile);
+    EncodeSELinux(&s, sc.se_linux_options);
+    if (sc.proc_mount) s.String("procMount", ToString(*sc.proc_mount));
     o.Child("securityContext", std::move(s));
   }
   o.BoolIfTrue("stdin", c.stdin_open);
@@ -261,6 +311,22 @@ Object Spec(const PodSpec& spec) {
         empty_dir.String("sizeLimit", volume.empty_dir->size_limit->ToString());
       }
       v.Child("emptyDir", std::move(empty_dir));
+    }
+    if (volume.downward_api) {
+      Object downward;
+      downward.ListIfNotEmpty(
+          "items", volume.downward_api->items, [](const DownwardAPIVolumeFile& item) {
+            Object f;
+            f.String("path", item.path);
+            if (item.field_ref) f.Child("fieldRef", FieldRef(*item.field_ref));
+            if (item.resource_field_ref) {
+              f.Child("resourceFieldRef", ResourceFieldRef(*item.resource_field_ref));
+            }
+            f.NumberIfSet("mode", item.mode);
+            return f;
+          });
+      downward.Number("defaultMode", volume.downward_api->default_mode);
+      v.Child("downwardAPI", std::move(downward));
     }
     return v;
   });
@@ -294,6 +360,9 @@ Object Spec(const PodSpec& spec) {
   security.NumberIfSet("runAsGroup", sc.run_as_group);
   security.BoolIfSet("runAsNonRoot", sc.run_as_non_root);
   security.NumberIfSet("fsGroup", sc.fs_group);
+  if (sc.fs_group_change_policy) {
+    security.String("fsGroupChangePolicy", ToString(*sc.fs_group_change_policy));
+  }
   if (!sc.supplemental_groups.empty()) {
     ListValue* groups = security.Field("supplementalGroups").mutable_list_value();
     for (int64_t group : sc.supplemental_groups) {
@@ -306,9 +375,20 @@ Object Spec(const PodSpec& spec) {
     s.String("value", sysctl.value);
     return s;
   });
+  EncodeProfile(&security, "seccompProfile", sc.seccomp_profile);
+  EncodeProfile(&security, "appArmorProfile", sc.app_armor_profile);
+  EncodeSELinux(&security, sc.se_linux_options);
   o.Child("securityContext", std::move(security));
   o.StringIfSet("hostname", spec.hostname);
   o.StringIfSet("subdomain", spec.subdomain);
+  o.BoolIfSet("setHostnameAsFQDN", spec.set_hostname_as_fqdn);
+  o.ListIfNotEmpty("hostAliases", spec.host_aliases, [](const HostAlias& alias) {
+    Object a;
+    a.String("ip", alias.ip);
+    a.StringsIfNotEmpty("hostnames", alias.hostnames);
+    return a;
+  });
+  o.StringIfSet("serviceAccountName", spec.service_account_name);
   o.NumberIfSet("priority", spec.priority);
   o.OptionalString("runtimeClassName", spec.runtime_class_name);
   return o;

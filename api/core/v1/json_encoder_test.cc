@@ -222,6 +222,57 @@ spec:
   CHECK(PodToJson(again->front()) == json);
 }
 
+TEST_CASE("the downward API, security profiles, mount options and host aliases round-trip") {
+  absl::StatusOr<std::vector<Pod>> decoded = DecodePodManifests(R"(apiVersion: v1
+kind: Pod
+metadata: {name: rt}
+spec:
+  setHostnameAsFQDN: false
+  hostAliases: [{ip: "::1", hostnames: [a, b.c]}]
+  serviceAccountName: sa
+  securityContext:
+    fsGroupChangePolicy: Always
+    seccompProfile: {type: Localhost, localhostProfile: p.json}
+    appArmorProfile: {type: RuntimeDefault}
+    seLinuxOptions: {user: u, level: s0}
+  volumes:
+  - name: info
+    downwardAPI:
+      items:
+      - {path: name, fieldRef: {fieldPath: metadata.name}, mode: 0444}
+      - {path: mem, resourceFieldRef: {containerName: app, resource: requests.memory, divisor: 1Ki}}
+  containers:
+  - name: app
+    image: app:v1
+    env:
+    - {name: IP, valueFrom: {fieldRef: {apiVersion: v1, fieldPath: status.podIP}}}
+    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 0}}}
+    volumeMounts:
+    - {name: info, mountPath: /info, subPathExpr: $(IP), mountPropagation: None}
+    securityContext:
+      privileged: true
+      procMount: Unmasked
+      seccompProfile: {type: Unconfined}
+      appArmorProfile: {type: Localhost, localhostProfile: web}
+      seLinuxOptions: {role: r, type: t}
+)",
+                                                                "rt.yaml");
+  INFO(decoded.status().ToString());
+  REQUIRE(decoded.ok());
+  const Pod& pod = decoded->front();
+  CHECK_FALSE(pod.spec.containers[0].env[1].value_from->resource_field_ref->divisor.has_value());
+  const std::string json = PodToJson(pod);
+  INFO("json: " << json);
+  CHECK_THAT(json, Catch::Contains("\"downwardAPI\":{\"defaultMode\":420,\"items\":["));
+  CHECK_THAT(json, Catch::Contains("\"procMount\":\"Unmasked\""));
+  CHECK_THAT(json,
+             Catch::Contains("\"hostAliases\":[{\"hostnames\":[\"a\",\"b.c\"],\"ip\":\"::1\"}]"));
+  absl::StatusOr<std::vector<Pod>> again = DecodePodManifests(json, "rt.json");
+  REQUIRE(again.ok());
+  CHECK(again->front().spec == pod.spec);
+  CHECK(PodToJson(again->front()) == json);
+}
+
 }  // namespace
 }  // namespace v1
 }  // namespace core

@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
+#include "api/core/v1/field_policy.h"
 #include "api/core/v1/internal/utf8.h"
 #include "api/core/v1/json_encoder.h"
 #include "api/core/v1/quantity.h"
@@ -44,6 +45,9 @@ namespace {
 
 // Bounds the work per file: YAML aliases can make a small file expand into a huge tree.
 constexpr int64_t kMaxNodes = 1000000;
+
+// The message of the status a field callback returns for a key it does not read.
+constexpr char kNotHandled[] = "field not handled";
 
 // How a scalar reads under YAML 1.1 resolution, which Kubernetes' YAML reader uses.
 enum class ScalarKind { kString, kInt, kFloat, kBool };
@@ -225,39 +229,10 @@ std::string SupportedValues() {
   return absl::StrJoin(names, ", ");
 }
 
-// Kubernetes volume sources this agent does not implement; named so the error can say so.
-constexpr absl::string_view kUnsupportedVolumeTypes[] = {"awsElasticBlockStore",
-                                                         "azureDisk",
-                                                         "azureFile",
-                                                         "cephfs",
-                                                         "cinder",
-                                                         "configMap",
-                                                         "csi",
-                                                         "downwardAPI",
-                                                         "ephemeral",
-                                                         "fc",
-                                                         "flexVolume",
-                                                         "flocker",
-                                                         "gcePersistentDisk",
-                                                         "gitRepo",
-                                                         "glusterfs",
-                                                         "image",
-                                                         "iscsi",
-                                                         "nfs",
-                                                         "persistentVolumeClaim",
-                                                         "photonPersistentDisk",
-                                                         "portworxVolume",
-                                                         "projected",
-                                                         "quobyte",
-                                                         "rbd",
-                                                         "scaleIO",
-                                                         "secret",
-                                                         "storageos",
-                                                         "vsphereVolume"};
-
 class Decoder {
  public:
-  explicit Decoder(absl::string_view file_name) : file_name_(file_name) {}
+  Decoder(absl::string_view file_name, const DecodeOptions& options)
+      : options_(options), file_name_(file_name) {}
 
   // Appends the pods of one YAML document to `pods`.
   absl::Status DecodeDocument(const YAML::Node& document, std::vector<Pod>* pods) {
@@ -279,10 +254,11 @@ class Decoder {
     }
     // A PodList.
     return Object(
-        document, "",
+        document, "", "PodList",
         [&](const std::string& key, const YAML::Node& value,
             const std::string& path) -> absl::Status {
-          if (key != "items") return absl::OkStatus();
+          if (key == "apiVersion" || key == "kind") return absl::OkStatus();  // checked above
+          if (key != "items") return NotHandled();
           return List(value, path, [&](const YAML::Node& item, const std::string& item_path) {
             std::string item_kind;
             if (item.IsMap()) {
@@ -346,7 +322,7 @@ class Decoder {
     std::optional<std::string> api_version;
     YAML::Node api_version_node;
     YAML::Node kind_node;
-    KRL_RETURN_IF_ERROR(Object(node, path,
+    KRL_RETURN_IF_ERROR(Object(node, path, /*type=*/"",
                                [&](const std::string& key, const YAML::Node& value,
                                    const std::string& field) -> absl::Status {
                                  if (key == "apiVersion") {
@@ -358,7 +334,7 @@ class Decoder {
                                    kind_node.reset(value);
                                    return String(value, field, kind);
                                  }
-                                 return absl::OkStatus();
+                                 return NotHandled();
                                }));
     if (kind->empty() && required) {
       return Fail(node, Join(path, "kind"), "missing; a Pod manifest needs kind: Pod");
@@ -382,8 +358,19 @@ class Decoder {
 
   // ---- Structure ----
 
-  // Calls `fn` for each field of an object whose value is not null (null means "not set").
-  absl::Status Object(const YAML::Node& node, const std::string& path, const FieldFn& fn) {
+  // What a callback returns for a key it does not read. For a key the field policy says is
+  // honoured that is a decoder bug (a forgotten field), reported as Internal.
+  static absl::Status NotHandled() { return absl::UnimplementedError(kNotHandled); }
+  static bool IsNotHandled(const absl::Status& status) {
+    return status.code() == absl::StatusCode::kUnimplemented && status.message() == kNotHandled;
+  }
+
+  // Calls `fn` for each honoured field of an object of Kubernetes type `type` (field_policy.h)
+  // whose value is not null (null means "not set"). Cluster-only fields are skipped, refused
+  // fields and unknown fields fail. An empty `type` hands every key to `fn` (apiVersion and kind
+  // are read before the type is known).
+  absl::Status Object(const YAML::Node& node, const std::string& path, absl::string_view type,
+                      const FieldFn& fn) {
     if (node.IsNull()) return absl::OkStatus();
     if (!node.IsMap()) {
       return Fail(node, path, absl::StrCat("expected an object, got ", Describe(node)));
@@ -403,7 +390,68 @@ class Decoder {
       if (!seen.insert(key).second) return FailHere(key_node, field, "given more than once");
       if (value.IsNull()) continue;
       lines_.emplace(field, LineOf(key_node));
-      KRL_RETURN_IF_ERROR(fn(key, value, field));
+      if (type.empty()) {
+        absl::Status status = fn(key, value, field);
+        if (!IsNotHandled(status)) KRL_RETURN_IF_ERROR(status);
+        continue;
+      }
+      const FieldRule* rule = FindFieldRule(type, key);
+      if (rule == nullptr) {
+        KRL_RETURN_IF_ERROR(UnknownField(key_node, type, key, field));
+        continue;
+      }
+      switch (rule->field_class) {
+        case FieldClass::kClusterOnly:
+          if (!rule->checked_as.empty()) {
+            KRL_RETURN_IF_ERROR(Object(value, field, rule->checked_as,
+                                       [](const std::string&, const YAML::Node&,
+                                          const std::string&) { return NotHandled(); }));
+          }
+          break;
+        case FieldClass::kRefused:
+          if (!IsAcceptedValue(*rule, value)) {
+            return Fail(value, field, absl::StrCat("not supported here: ", rule->note));
+          }
+          break;
+        case FieldClass::kHonoured: {
+          absl::Status status = fn(key, value, field);
+          if (IsNotHandled(status)) {
+            return absl::InternalError(absl::StrCat(
+                file_name_, ":", LineOf(key_node), ": ", field, ": internal error: ", type, ".",
+                key, " is honoured by the field policy but the decoder does not read it"));
+          }
+          KRL_RETURN_IF_ERROR(status);
+          break;
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A refused field given the one value this node has anyway (hostUsers: true).
+  static bool IsAcceptedValue(const FieldRule& rule, const YAML::Node& value) {
+    if (rule.accepted_value.empty() || !value.IsScalar()) return false;
+    if (rule.accepted_value == "true") {
+      return Resolve(value) == ScalarKind::kBool && IsOneOf(value.Scalar(), kTrueWords);
+    }
+    return Resolve(value) == ScalarKind::kString && value.Scalar() == rule.accepted_value;
+  }
+
+  // An error, as kubectl's strict validation gives, or in relaxed mode outside the security and
+  // resource objects a warning.
+  absl::Status UnknownField(const YAML::Node& key_node, absl::string_view type,
+                            const std::string& key, const std::string& field) {
+    std::string detail = absl::StrCat("unknown field ", Quote(key));
+    if (std::optional<std::string> suggestion = SuggestField(type, key)) {
+      absl::StrAppend(&detail, " (did you mean ", Quote(*suggestion), "?)");
+    }
+    if (options_.refuse_unknown_fields || UnknownFieldsAlwaysRefused(type)) {
+      return FailHere(key_node, field, detail);
+    }
+    if (options_.warnings != nullptr) {
+      int line = LineOf(key_node);
+      options_.warnings->push_back(absl::StrCat(file_name_, ":", line > 0 ? line : document_line_,
+                                                ": ", field, ": ", detail, "; ignored"));
     }
     return absl::OkStatus();
   }
@@ -596,16 +644,23 @@ class Decoder {
   }
 
   // ---- The pod ----
+  //
+  // Each callback reads the honoured fields of its object type (field_policy.cc) and ends with
+  // NotHandled(), so a field the table honours but no callback reads is an internal error.
 
   absl::Status DecodePod(const YAML::Node& node, const std::string& path, Pod* pod) {
-    KRL_RETURN_IF_ERROR(Object(
-        node, path,
-        [&](const std::string& key, const YAML::Node& value,
-            const std::string& field) -> absl::Status {
-          if (key == "metadata") return Metadata(value, field, &pod->metadata);
-          if (key == "spec") return Spec(value, field, &pod->spec);
-          return absl::OkStatus();  // apiVersion and kind are checked; status and the rest ignored
-        }));
+    KRL_RETURN_IF_ERROR(Object(node, path, "Pod",
+                               [&](const std::string& key, const YAML::Node& value,
+                                   const std::string& field) -> absl::Status {
+                                 if (key == "apiVersion" || key == "kind") {
+                                   return absl::OkStatus();  // checked by CheckTypeFields
+                                 }
+                                 if (key == "metadata") {
+                                   return Metadata(value, field, &pod->metadata);
+                                 }
+                                 if (key == "spec") return Spec(value, field, &pod->spec);
+                                 return NotHandled();
+                               }));
     if (pod->metadata.namespace_.empty()) pod->metadata.namespace_ = "default";
 
     int pod_line = LineOf(node) > 0 ? LineOf(node) : document_line_;
@@ -630,7 +685,7 @@ class Decoder {
   }
 
   absl::Status Metadata(const YAML::Node& node, const std::string& path, ObjectMeta* meta) {
-    return Object(node, path,
+    return Object(node, path, "ObjectMeta",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "name") return String(value, field, &meta->name);
@@ -638,13 +693,13 @@ class Decoder {
                     if (key == "uid") return String(value, field, &meta->uid);
                     if (key == "labels") return StringMap(value, field, &meta->labels);
                     if (key == "annotations") return StringMap(value, field, &meta->annotations);
-                    return absl::OkStatus();  // generateName, creationTimestamp, ... are ignored
+                    return NotHandled();
                   });
   }
 
   absl::Status Spec(const YAML::Node& node, const std::string& path, PodSpec* spec) {
     return Object(
-        node, path,
+        node, path, "PodSpec",
         [&](const std::string& key, const YAML::Node& value,
             const std::string& field) -> absl::Status {
           if (key == "volumes") {
@@ -679,16 +734,34 @@ class Decoder {
           }
           if (key == "hostname") return String(value, field, &spec->hostname);
           if (key == "subdomain") return String(value, field, &spec->subdomain);
+          if (key == "setHostnameAsFQDN") {
+            return OptionalBool(value, field, &spec->set_hostname_as_fqdn);
+          }
+          if (key == "hostAliases") {
+            return List(value, field, [&](const YAML::Node& item, const std::string& item_path) {
+              HostAlias& alias = spec->host_aliases.emplace_back();
+              return Object(item, item_path, "HostAlias",
+                            [&](const std::string& k, const YAML::Node& v,
+                                const std::string& f) -> absl::Status {
+                              if (k == "ip") return String(v, f, &alias.ip);
+                              if (k == "hostnames") return StringList(v, f, &alias.hostnames);
+                              return NotHandled();
+                            });
+            });
+          }
+          if (key == "serviceAccountName") {
+            return String(value, field, &spec->service_account_name);
+          }
           if (key == "priority") return OptionalInt32(value, field, &spec->priority);
           if (key == "runtimeClassName") {
             return OptionalString(value, field, &spec->runtime_class_name);
           }
-          return absl::OkStatus();
+          return NotHandled();
         });
   }
 
   absl::Status DNSConfig(const YAML::Node& node, const std::string& path, PodDNSConfig* config) {
-    return Object(node, path,
+    return Object(node, path, "PodDNSConfig",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "nameservers") return StringList(value, field, &config->nameservers);
@@ -697,31 +770,83 @@ class Decoder {
                       return List(value, field,
                                   [&](const YAML::Node& item, const std::string& item_path) {
                                     PodDNSConfigOption& option = config->options.emplace_back();
-                                    return Object(item, item_path,
+                                    return Object(item, item_path, "PodDNSConfigOption",
                                                   [&](const std::string& k, const YAML::Node& v,
                                                       const std::string& f) -> absl::Status {
                                                     if (k == "name")
                                                       return String(v, f, &option.name);
                                                     if (k == "value")
                                                       return OptionalString(v, f, &option.value);
-                                                    return absl::OkStatus();
+                                                    return NotHandled();
                                                   });
                                   });
                     }
-                    return absl::OkStatus();
+                    return NotHandled();
                   });
+  }
+
+  absl::Status Seccomp(const YAML::Node& node, const std::string& path, SeccompProfile* profile) {
+    return Object(node, path, "SeccompProfile",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key == "type") return Enum(value, field, &profile->type);
+                    if (key == "localhostProfile") {
+                      return OptionalString(value, field, &profile->localhost_profile);
+                    }
+                    return NotHandled();
+                  });
+  }
+
+  absl::Status AppArmor(const YAML::Node& node, const std::string& path, AppArmorProfile* profile) {
+    return Object(node, path, "AppArmorProfile",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key == "type") return Enum(value, field, &profile->type);
+                    if (key == "localhostProfile") {
+                      return OptionalString(value, field, &profile->localhost_profile);
+                    }
+                    return NotHandled();
+                  });
+  }
+
+  absl::Status SELinux(const YAML::Node& node, const std::string& path, SELinuxOptions* options) {
+    return Object(node, path, "SELinuxOptions",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key == "user") return String(value, field, &options->user);
+                    if (key == "role") return String(value, field, &options->role);
+                    if (key == "type") return String(value, field, &options->type);
+                    if (key == "level") return String(value, field, &options->level);
+                    return NotHandled();
+                  });
+  }
+
+  // Seccomp, AppArmor and SELinux need an explicit type: the decoder does not guess one.
+  template <typename T, typename Fn>
+  absl::Status Required(const YAML::Node& node, const std::string& path, absl::string_view name,
+                        std::optional<T>* out, Fn decode) {
+    KRL_RETURN_IF_ERROR((this->*decode)(node, path, &out->emplace()));
+    if (!node.IsMap()) return absl::OkStatus();
+    const YAML::Node field = node[std::string(name)];
+    if (!field.IsDefined() || field.IsNull() || (field.IsScalar() && field.Scalar().empty())) {
+      return Fail(node, Join(path, name), "missing; it is required");
+    }
+    return absl::OkStatus();
   }
 
   absl::Status PodSecurity(const YAML::Node& node, const std::string& path,
                            PodSecurityContext* sc) {
     return Object(
-        node, path,
+        node, path, "PodSecurityContext",
         [&](const std::string& key, const YAML::Node& value,
             const std::string& field) -> absl::Status {
           if (key == "runAsUser") return OptionalInt64(value, field, &sc->run_as_user);
           if (key == "runAsGroup") return OptionalInt64(value, field, &sc->run_as_group);
           if (key == "runAsNonRoot") return OptionalBool(value, field, &sc->run_as_non_root);
           if (key == "fsGroup") return OptionalInt64(value, field, &sc->fs_group);
+          if (key == "fsGroupChangePolicy") {
+            return OptionalEnum(value, field, &sc->fs_group_change_policy);
+          }
           if (key == "supplementalGroups") {
             return List(value, field, [&](const YAML::Node& item, const std::string& item_path) {
               return Int64(item, item_path, &sc->supplemental_groups.emplace_back());
@@ -730,58 +855,128 @@ class Decoder {
           if (key == "sysctls") {
             return List(value, field, [&](const YAML::Node& item, const std::string& item_path) {
               Sysctl& sysctl = sc->sysctls.emplace_back();
-              return Object(item, item_path,
+              return Object(item, item_path, "Sysctl",
                             [&](const std::string& k, const YAML::Node& v,
                                 const std::string& f) -> absl::Status {
                               if (k == "name") return String(v, f, &sysctl.name);
                               if (k == "value") return String(v, f, &sysctl.value);
-                              return absl::OkStatus();
+                              return NotHandled();
                             });
             });
           }
-          return absl::OkStatus();
+          if (key == "seccompProfile") {
+            return Required(value, field, "type", &sc->seccomp_profile, &Decoder::Seccomp);
+          }
+          if (key == "appArmorProfile") {
+            return Required(value, field, "type", &sc->app_armor_profile, &Decoder::AppArmor);
+          }
+          if (key == "seLinuxOptions")
+            return SELinux(value, field, &sc->se_linux_options.emplace());
+          return NotHandled();
         });
   }
 
+  absl::Status FieldSelector(const YAML::Node& node, const std::string& path,
+                             ObjectFieldSelector* selector) {
+    KRL_RETURN_IF_ERROR(Object(node, path, "ObjectFieldSelector",
+                               [&](const std::string& key, const YAML::Node& value,
+                                   const std::string& field) -> absl::Status {
+                                 if (key == "apiVersion") {
+                                   return String(value, field, &selector->api_version);
+                                 }
+                                 if (key == "fieldPath") {
+                                   return String(value, field, &selector->field_path);
+                                 }
+                                 return NotHandled();
+                               }));
+    // Kubernetes defaulting: an empty apiVersion is v1.
+    if (selector->api_version.empty()) selector->api_version = ObjectFieldSelector().api_version;
+    return absl::OkStatus();
+  }
+
+  absl::Status ResourceSelector(const YAML::Node& node, const std::string& path,
+                                ResourceFieldSelector* selector) {
+    KRL_RETURN_IF_ERROR(Object(node, path, "ResourceFieldSelector",
+                               [&](const std::string& key, const YAML::Node& value,
+                                   const std::string& field) -> absl::Status {
+                                 if (key == "containerName") {
+                                   return String(value, field, &selector->container_name);
+                                 }
+                                 if (key == "resource")
+                                   return String(value, field, &selector->resource);
+                                 if (key == "divisor")
+                                   return OptionalQuantity(value, field, &selector->divisor);
+                                 return NotHandled();
+                               }));
+    // Kubernetes reads a zero divisor as unset (1).
+    if (selector->divisor && selector->divisor->IsZero()) selector->divisor.reset();
+    return absl::OkStatus();
+  }
+
   absl::Status DecodeVolume(const YAML::Node& node, const std::string& path, Volume* volume) {
+    return Object(node, path, "Volume",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key == "name") return String(value, field, &volume->name);
+                    if (key == "hostPath") {
+                      HostPathVolumeSource& host_path = volume->host_path.emplace();
+                      return Object(value, field, "HostPathVolumeSource",
+                                    [&](const std::string& k, const YAML::Node& v,
+                                        const std::string& f) -> absl::Status {
+                                      if (k == "path") return String(v, f, &host_path.path);
+                                      if (k == "type") return Enum(v, f, &host_path.type);
+                                      return NotHandled();
+                                    });
+                    }
+                    if (key == "emptyDir") {
+                      EmptyDirVolumeSource& empty_dir = volume->empty_dir.emplace();
+                      return Object(value, field, "EmptyDirVolumeSource",
+                                    [&](const std::string& k, const YAML::Node& v,
+                                        const std::string& f) -> absl::Status {
+                                      if (k == "medium") return Enum(v, f, &empty_dir.medium);
+                                      if (k == "sizeLimit")
+                                        return OptionalQuantity(v, f, &empty_dir.size_limit);
+                                      return NotHandled();
+                                    });
+                    }
+                    if (key == "downwardAPI")
+                      return DownwardAPI(value, field, &volume->downward_api.emplace());
+                    return NotHandled();
+                  });
+  }
+
+  absl::Status DownwardAPI(const YAML::Node& node, const std::string& path,
+                           DownwardAPIVolumeSource* source) {
     return Object(
-        node, path,
+        node, path, "DownwardAPIVolumeSource",
         [&](const std::string& key, const YAML::Node& value,
             const std::string& field) -> absl::Status {
-          if (key == "name") return String(value, field, &volume->name);
-          if (key == "hostPath") {
-            HostPathVolumeSource& host_path = volume->host_path.emplace();
-            return Object(value, field,
-                          [&](const std::string& k, const YAML::Node& v,
-                              const std::string& f) -> absl::Status {
-                            if (k == "path") return String(v, f, &host_path.path);
-                            if (k == "type") return Enum(v, f, &host_path.type);
-                            return absl::OkStatus();
-                          });
+          if (key == "defaultMode") return Int32(value, field, &source->default_mode);
+          if (key == "items") {
+            return List(value, field, [&](const YAML::Node& item, const std::string& item_path) {
+              DownwardAPIVolumeFile& file = source->items.emplace_back();
+              return Object(item, item_path, "DownwardAPIVolumeFile",
+                            [&](const std::string& k, const YAML::Node& v,
+                                const std::string& f) -> absl::Status {
+                              if (k == "path") return String(v, f, &file.path);
+                              if (k == "fieldRef") {
+                                return FieldSelector(v, f, &file.field_ref.emplace());
+                              }
+                              if (k == "resourceFieldRef") {
+                                return ResourceSelector(v, f, &file.resource_field_ref.emplace());
+                              }
+                              if (k == "mode") return OptionalInt32(v, f, &file.mode);
+                              return NotHandled();
+                            });
+            });
           }
-          if (key == "emptyDir") {
-            EmptyDirVolumeSource& empty_dir = volume->empty_dir.emplace();
-            return Object(value, field,
-                          [&](const std::string& k, const YAML::Node& v,
-                              const std::string& f) -> absl::Status {
-                            if (k == "medium") return Enum(v, f, &empty_dir.medium);
-                            if (k == "sizeLimit")
-                              return OptionalQuantity(v, f, &empty_dir.size_limit);
-                            return absl::OkStatus();
-                          });
-          }
-          if (IsOneOf(key, kUnsupportedVolumeTypes)) {
-            return Fail(value, field,
-                        "this volume type is not supported here: only hostPath and emptyDir (other "
-                        "types need an API server or a volume plugin)");
-          }
-          return absl::OkStatus();
+          return NotHandled();
         });
   }
 
   absl::Status DecodeContainer(const YAML::Node& node, const std::string& path, Container* c) {
     return Object(
-        node, path,
+        node, path, "Container",
         [&](const std::string& key, const YAML::Node& value,
             const std::string& field) -> absl::Status {
           if (key == "name") return String(value, field, &c->name);
@@ -793,10 +988,6 @@ class Decoder {
             return List(value, field, [&](const YAML::Node& item, const std::string& item_path) {
               return DecodeEnv(item, item_path, &c->env.emplace_back());
             });
-          }
-          if (key == "envFrom") {
-            return Fail(value, field,
-                        "not supported: only literal env values (env[].value) are supported");
           }
           if (key == "workingDir") return String(value, field, &c->working_dir);
           if (key == "ports") {
@@ -833,28 +1024,37 @@ class Decoder {
           if (key == "stdin") return Bool(value, field, &c->stdin_open);
           if (key == "stdinOnce") return Bool(value, field, &c->stdin_once);
           if (key == "tty") return Bool(value, field, &c->tty);
-          return absl::OkStatus();
+          return NotHandled();
         });
   }
 
   absl::Status DecodeEnv(const YAML::Node& node, const std::string& path, EnvVar* env) {
-    return Object(
-        node, path,
-        [&](const std::string& key, const YAML::Node& value,
-            const std::string& field) -> absl::Status {
-          if (key == "name") return String(value, field, &env->name);
-          if (key == "value") return String(value, field, &env->value);
-          if (key == "valueFrom") {
-            return Fail(value, field,
-                        "not supported: only literal values are supported (value: ...); valueFrom "
-                        "needs an API server");
-          }
-          return absl::OkStatus();
-        });
+    return Object(node, path, "EnvVar",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key == "name") return String(value, field, &env->name);
+                    if (key == "value") return String(value, field, &env->value);
+                    if (key == "valueFrom") {
+                      EnvVarSource& source = env->value_from.emplace();
+                      return Object(value, field, "EnvVarSource",
+                                    [&](const std::string& k, const YAML::Node& v,
+                                        const std::string& f) -> absl::Status {
+                                      if (k == "fieldRef") {
+                                        return FieldSelector(v, f, &source.field_ref.emplace());
+                                      }
+                                      if (k == "resourceFieldRef") {
+                                        return ResourceSelector(
+                                            v, f, &source.resource_field_ref.emplace());
+                                      }
+                                      return NotHandled();
+                                    });
+                    }
+                    return NotHandled();
+                  });
   }
 
   absl::Status DecodePort(const YAML::Node& node, const std::string& path, ContainerPort* port) {
-    return Object(node, path,
+    return Object(node, path, "ContainerPort",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "name") return String(value, field, &port->name);
@@ -862,26 +1062,27 @@ class Decoder {
                     if (key == "hostPort") return Int32(value, field, &port->host_port);
                     if (key == "protocol") return Enum(value, field, &port->protocol);
                     if (key == "hostIP") return String(value, field, &port->host_ip);
-                    return absl::OkStatus();
+                    return NotHandled();
                   });
   }
 
   absl::Status Resources(const YAML::Node& node, const std::string& path,
                          ResourceRequirements* resources) {
-    return Object(node, path,
+    return Object(node, path, "ResourceRequirements",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "limits")
                       return DecodeResourceList(value, field, &resources->limits);
                     if (key == "requests")
                       return DecodeResourceList(value, field, &resources->requests);
-                    return absl::OkStatus();
+                    return NotHandled();
                   });
   }
 
+  // A map of resource names, not an object with fields: every name is taken (extended resources).
   absl::Status DecodeResourceList(const YAML::Node& node, const std::string& path,
                                   ResourceList* list) {
-    return Object(node, path,
+    return Object(node, path, /*type=*/"",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "cpu") return OptionalQuantity(value, field, &list->cpu);
@@ -895,29 +1096,33 @@ class Decoder {
 
   absl::Status DecodeVolumeMount(const YAML::Node& node, const std::string& path,
                                  VolumeMount* mount) {
-    return Object(node, path,
+    return Object(node, path, "VolumeMount",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "name") return String(value, field, &mount->name);
                     if (key == "mountPath") return String(value, field, &mount->mount_path);
                     if (key == "readOnly") return Bool(value, field, &mount->read_only);
                     if (key == "subPath") return String(value, field, &mount->sub_path);
-                    return absl::OkStatus();
+                    if (key == "subPathExpr") return String(value, field, &mount->sub_path_expr);
+                    if (key == "mountPropagation") {
+                      return OptionalEnum(value, field, &mount->mount_propagation);
+                    }
+                    return NotHandled();
                   });
   }
 
   absl::Status DecodeExec(const YAML::Node& node, const std::string& path, ExecAction* exec) {
-    return Object(node, path,
+    return Object(node, path, "ExecAction",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "command") return StringList(value, field, &exec->command);
-                    return absl::OkStatus();
+                    return NotHandled();
                   });
   }
 
   absl::Status DecodeHTTPGet(const YAML::Node& node, const std::string& path,
                              HTTPGetAction* http_get) {
-    return Object(node, path,
+    return Object(node, path, "HTTPGetAction",
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "path") return String(value, field, &http_get->path);
@@ -928,23 +1133,23 @@ class Decoder {
                       return List(value, field,
                                   [&](const YAML::Node& item, const std::string& item_path) {
                                     HTTPHeader& header = http_get->http_headers.emplace_back();
-                                    return Object(item, item_path,
+                                    return Object(item, item_path, "HTTPHeader",
                                                   [&](const std::string& k, const YAML::Node& v,
                                                       const std::string& f) -> absl::Status {
                                                     if (k == "name")
                                                       return String(v, f, &header.name);
                                                     if (k == "value")
                                                       return String(v, f, &header.value);
-                                                    return absl::OkStatus();
+                                                    return NotHandled();
                                                   });
                                   });
                     }
-                    return absl::OkStatus();
+                    return NotHandled();
                   });
   }
 
   absl::Status DecodeProbe(const YAML::Node& node, const std::string& path, Probe* probe) {
-    KRL_RETURN_IF_ERROR(Object(node, path,
+    KRL_RETURN_IF_ERROR(Object(node, path, "Probe",
                                [&](const std::string& key, const YAML::Node& value,
                                    const std::string& field) -> absl::Status {
                                  if (key == "exec")
@@ -953,27 +1158,28 @@ class Decoder {
                                    return DecodeHTTPGet(value, field, &probe->http_get.emplace());
                                  if (key == "tcpSocket") {
                                    TCPSocketAction& tcp = probe->tcp_socket.emplace();
-                                   return Object(value, field,
+                                   return Object(value, field, "TCPSocketAction",
                                                  [&](const std::string& k, const YAML::Node& v,
                                                      const std::string& f) -> absl::Status {
                                                    if (k == "port") return Port(v, f, &tcp.port);
                                                    if (k == "host") return String(v, f, &tcp.host);
-                                                   return absl::OkStatus();
+                                                   return NotHandled();
                                                  });
                                  }
                                  if (key == "grpc") {
                                    GRPCAction& grpc = probe->grpc.emplace();
-                                   return Object(value, field,
+                                   return Object(value, field, "GRPCAction",
                                                  [&](const std::string& k, const YAML::Node& v,
                                                      const std::string& f) -> absl::Status {
                                                    if (k == "port") return Int32(v, f, &grpc.port);
                                                    if (k == "service")
                                                      return OptionalString(v, f, &grpc.service);
-                                                   return absl::OkStatus();
+                                                   return NotHandled();
                                                  });
                                  }
-                                 if (key == "initialDelaySeconds")
+                                 if (key == "initialDelaySeconds") {
                                    return Int32(value, field, &probe->initial_delay_seconds);
+                                 }
                                  if (key == "timeoutSeconds")
                                    return Int32(value, field, &probe->timeout_seconds);
                                  if (key == "periodSeconds")
@@ -986,7 +1192,7 @@ class Decoder {
                                    return OptionalInt64(value, field,
                                                         &probe->termination_grace_period_seconds);
                                  }
-                                 return absl::OkStatus();
+                                 return NotHandled();
                                }));
     // Kubernetes defaulting: a zero means "the default".
     const Probe defaults;
@@ -999,56 +1205,63 @@ class Decoder {
 
   absl::Status DecodeLifecycle(const YAML::Node& node, const std::string& path,
                                Lifecycle* lifecycle) {
-    return Object(
-        node, path,
-        [&](const std::string& key, const YAML::Node& value,
-            const std::string& field) -> absl::Status {
-          if (key != "postStart" && key != "preStop") return absl::OkStatus();
-          LifecycleHandler& hook =
-              key == "postStart" ? lifecycle->post_start.emplace() : lifecycle->pre_stop.emplace();
-          return Object(
-              value, field,
-              [&](const std::string& k, const YAML::Node& v, const std::string& f) -> absl::Status {
-                if (k == "exec") return DecodeExec(v, f, &hook.exec.emplace());
-                if (k == "httpGet") return DecodeHTTPGet(v, f, &hook.http_get.emplace());
-                if (k == "tcpSocket" || k == "sleep") {
-                  return Fail(v, f, "not supported for hooks here: use exec or httpGet");
-                }
-                return absl::OkStatus();
-              });
-        });
+    return Object(node, path, "Lifecycle",
+                  [&](const std::string& key, const YAML::Node& value,
+                      const std::string& field) -> absl::Status {
+                    if (key != "postStart" && key != "preStop") return NotHandled();
+                    LifecycleHandler& hook = key == "postStart" ? lifecycle->post_start.emplace()
+                                                                : lifecycle->pre_stop.emplace();
+                    return Object(value, field, "LifecycleHandler",
+                                  [&](const std::string& k, const YAML::Node& v,
+                                      const std::string& f) -> absl::Status {
+                                    if (k == "exec") return DecodeExec(v, f, &hook.exec.emplace());
+                                    if (k == "httpGet")
+                                      return DecodeHTTPGet(v, f, &hook.http_get.emplace());
+                                    return NotHandled();
+                                  });
+                  });
   }
 
   absl::Status DecodeSecurity(const YAML::Node& node, const std::string& path,
                               SecurityContext* sc) {
-    return Object(node, path,
-                  [&](const std::string& key, const YAML::Node& value,
-                      const std::string& field) -> absl::Status {
-                    if (key == "privileged") return OptionalBool(value, field, &sc->privileged);
-                    if (key == "runAsUser") return OptionalInt64(value, field, &sc->run_as_user);
-                    if (key == "runAsGroup") return OptionalInt64(value, field, &sc->run_as_group);
-                    if (key == "runAsNonRoot")
-                      return OptionalBool(value, field, &sc->run_as_non_root);
-                    if (key == "readOnlyRootFilesystem") {
-                      return OptionalBool(value, field, &sc->read_only_root_filesystem);
-                    }
-                    if (key == "allowPrivilegeEscalation") {
-                      return OptionalBool(value, field, &sc->allow_privilege_escalation);
-                    }
-                    if (key == "capabilities") {
-                      Capabilities& caps = sc->capabilities.emplace();
-                      return Object(value, field,
-                                    [&](const std::string& k, const YAML::Node& v,
-                                        const std::string& f) -> absl::Status {
-                                      if (k == "add") return StringList(v, f, &caps.add);
-                                      if (k == "drop") return StringList(v, f, &caps.drop);
-                                      return absl::OkStatus();
-                                    });
-                    }
-                    return absl::OkStatus();
-                  });
+    return Object(
+        node, path, "SecurityContext",
+        [&](const std::string& key, const YAML::Node& value,
+            const std::string& field) -> absl::Status {
+          if (key == "privileged") return OptionalBool(value, field, &sc->privileged);
+          if (key == "runAsUser") return OptionalInt64(value, field, &sc->run_as_user);
+          if (key == "runAsGroup") return OptionalInt64(value, field, &sc->run_as_group);
+          if (key == "runAsNonRoot") return OptionalBool(value, field, &sc->run_as_non_root);
+          if (key == "readOnlyRootFilesystem") {
+            return OptionalBool(value, field, &sc->read_only_root_filesystem);
+          }
+          if (key == "allowPrivilegeEscalation") {
+            return OptionalBool(value, field, &sc->allow_privilege_escalation);
+          }
+          if (key == "capabilities") {
+            Capabilities& caps = sc->capabilities.emplace();
+            return Object(value, field, "Capabilities",
+                          [&](const std::string& k, const YAML::Node& v,
+                              const std::string& f) -> absl::Status {
+                            if (k == "add") return StringList(v, f, &caps.add);
+                            if (k == "drop") return StringList(v, f, &caps.drop);
+                            return NotHandled();
+                          });
+          }
+          if (key == "seccompProfile") {
+            return Required(value, field, "type", &sc->seccomp_profile, &Decoder::Seccomp);
+          }
+          if (key == "appArmorProfile") {
+            return Required(value, field, "type", &sc->app_armor_profile, &Decoder::AppArmor);
+          }
+          if (key == "seLinuxOptions")
+            return SELinux(value, field, &sc->se_linux_options.emplace());
+          if (key == "procMount") return OptionalEnum(value, field, &sc->proc_mount);
+          return NotHandled();
+        });
   }
 
+  const DecodeOptions options_;
   std::string file_name_;
   int document_line_ = 0;
   // Field path -> 1-based line of its key (or list item), for errors found after decoding.
@@ -1124,6 +1337,12 @@ absl::Status ScanDocuments(const std::string& content, absl::string_view file_na
 
 absl::StatusOr<std::vector<Pod>> DecodePodManifests(absl::string_view content,
                                                     absl::string_view file_name) {
+  return DecodePodManifests(content, file_name, DecodeOptions());
+}
+
+absl::StatusOr<std::vector<Pod>> DecodePodManifests(absl::string_view content,
+                                                    absl::string_view file_name,
+                                                    const DecodeOptions& options) {
   // Kubernetes' YAML reader refuses text that is not UTF-8; say where, rather than decode junk.
   size_t bad = internal::FindInvalidUtf8(content);
   if (bad != absl::string_view::npos) {
@@ -1151,7 +1370,7 @@ absl::StatusOr<std::vector<Pod>> DecodePodManifests(absl::string_view content,
   }
 
   std::vector<Pod> pods;
-  Decoder decoder(file_name);
+  Decoder decoder(file_name, options);
   try {
     for (const YAML::Node& document : documents) {
       KRL_RETURN_IF_ERROR(decoder.DecodeDocument(document, &pods));

@@ -12,10 +12,20 @@
 // - One or more YAML documents separated by `---` (JSON is YAML, so a JSON file works too); empty
 //   documents are skipped, so an empty file gives no pods and no error. Each document is
 //   `apiVersion: v1` with `kind: Pod`, or `kind: PodList` with `items` (the kubelet accepts both).
-// - Unknown fields are ignored, as the kubelet's static pod decoder (a non-strict decoder) ignores
-//   them; `status` is ignored too (the agent owns it). Fields the model has but cannot honour
-//   without an API server are errors: env valueFrom, envFrom, volume types other than hostPath and
-//   emptyDir, hook handlers other than exec and httpGet.
+// - Every field of the Pod is in one of three classes, listed in one table (field_policy.h, and
+//   the README's "Pod fields" section): honoured (decoded, validated, acted on), cluster-only
+//   (scheduling and API-server fields, accepted and ignored: affinity, tolerations, status, ...)
+//   or not supported here (refused with the reason: envFrom, secrets and config maps, volume
+//   types other than hostPath, emptyDir and downwardAPI, user namespaces, ...). Nothing a pod
+//   asks of the node is dropped silently.
+// - An unknown key (a typo, or a field newer than this table) is refused as `kubectl apply
+//   --validate=strict` refuses it, with the nearest known field when one is close:
+//     pods/web.yaml:9: spec.containers[0].imagePullPolicyy: unknown field "imagePullPolicyy"
+//     (did you mean "imagePullPolicy"?)
+//   DecodeOptions::refuse_unknown_fields = false turns that into a warning, except in the objects
+//   where a new field could be a restriction the node must not drop (UnknownFieldsAlwaysRefused):
+//   the pod spec's and a container's own keys, every securityContext part, resources, volumes
+//   and their sources, volumeMounts. There an unknown key is always an error.
 // - Types follow Kubernetes' JSON: a string field needs a string (`value: 123` is an error that
 //   says to quote it, as kubectl and the kubelet refuse it too; so are unquoted YAML 1.1 booleans
 //   such as `N` or `on`), an integer field an integer, a boolean field true/false (or a YAML 1.1
@@ -35,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,7 +58,22 @@ namespace api {
 namespace core {
 namespace v1 {
 
-// Decodes every pod of one manifest file. `file_name` is used only in error messages. Thread safe.
+struct DecodeOptions {
+  // false: an unknown key is a warning instead of an error, outside the objects where it always
+  // is an error (UnknownFieldsAlwaysRefused in field_policy.h).
+  bool refuse_unknown_fields = true;
+  // Receives one "FILE:LINE: FIELD: unknown field ...; ignored" line per ignored unknown key when
+  // refuse_unknown_fields is false. May be null. Not owned; not shared between threads.
+  std::vector<std::string>* warnings = nullptr;
+};
+
+// Decodes every pod of one manifest file. `file_name` is used only in error messages. Thread safe
+// (for the options' warnings, one call at a time per vector).
+[[nodiscard]] absl::StatusOr<std::vector<Pod>> DecodePodManifests(absl::string_view content,
+                                                                  absl::string_view file_name,
+                                                                  const DecodeOptions& options);
+
+// The same with the default options: unknown keys are errors.
 [[nodiscard]] absl::StatusOr<std::vector<Pod>> DecodePodManifests(absl::string_view content,
                                                                   absl::string_view file_name);
 

@@ -102,7 +102,10 @@ Pod RichPod() {
   c.image_pull_policy = PullPolicy::kIfNotPresent;
   c.command = {"nginx"};
   c.args = {"-g", "daemon off;"};
-  c.env = {{"MODE", "prod"}};
+  c.env = {{"MODE", "prod"},
+           {"NAME", "",
+            EnvVarSource{ObjectFieldSelector{"v1", "metadata.name"},
+                         ResourceFieldSelector{"app", "limits.cpu", *ParseQuantity("1m")}}}};
   c.working_dir = "/srv";
   c.ports = {{"http", 80, 8080, Protocol::kTCP, "127.0.0.1"}};
   c.resources.limits.cpu = *ParseQuantity("1");
@@ -110,7 +113,8 @@ Pod RichPod() {
   c.resources.limits.ephemeral_storage = *ParseQuantity("1Gi");
   c.resources.limits.other["hugepages-2Mi"] = *ParseQuantity("2Mi");
   c.resources.requests.cpu = *ParseQuantity("100m");
-  c.volume_mounts = {{"data", "/data", true, "sub"}};
+  c.volume_mounts = {
+      {"data", "/data", true, "sub", "$(NAME)", MountPropagationMode::kHostToContainer}};
   Probe probe;
   probe.exec = ExecAction{{"true"}};
   probe.http_get = HTTPGetAction{
@@ -127,18 +131,45 @@ Pod RichPod() {
   c.lifecycle = Lifecycle{hook, hook};
   c.restart_policy = ContainerRestartPolicy::kAlways;
   c.security_context =
-      SecurityContext{true, 1000, 1000, true, true, false, Capabilities{{"NET_ADMIN"}, {"ALL"}}};
+      SecurityContext{true,
+                      1000,
+                      1000,
+                      true,
+                      true,
+                      false,
+                      Capabilities{{"NET_ADMIN"}, {"ALL"}},
+                      SeccompProfile{SeccompProfileType::kLocalhost, std::string("a.json")},
+                      AppArmorProfile{AppArmorProfileType::kLocalhost, std::string("web")},
+                      SELinuxOptions{"u", "r", "t", "l"},
+                      ProcMountType::kUnmasked};
   pod.spec.init_containers = {c};
   pod.spec.containers = {c};
   pod.spec.volumes = {{"data", HostPathVolumeSource{"/srv/data", HostPathType::kDirectory},
-                       EmptyDirVolumeSource{StorageMedium::kMemory, *ParseQuantity("1Gi")}}};
+                       EmptyDirVolumeSource{StorageMedium::kMemory, *ParseQuantity("1Gi")},
+                       DownwardAPIVolumeSource{
+                           {{"labels", ObjectFieldSelector{"v1", "metadata.labels"},
+                             ResourceFieldSelector{"app", "limits.memory", std::nullopt}, 0400}},
+                           0600}}};
   pod.spec.active_deadline_seconds = 600;
   pod.spec.dns_config = PodDNSConfig{{"10.0.0.10"}, {"svc.local"}, {{"ndots", std::string("2")}}};
   pod.spec.node_name = "node-1";
   pod.spec.share_process_namespace = false;
-  pod.spec.security_context = PodSecurityContext{1000, 1000, true, 2000, std::nullopt, {3000}, {{"a.b", "1"}}};
+  pod.spec.security_context =
+      PodSecurityContext{1000,
+                         1000,
+                         true,
+                         2000,
+                         FSGroupChangePolicy::kOnRootMismatch,
+                         {3000},
+                         {{"a.b", "1"}},
+                         SeccompProfile{SeccompProfileType::kLocalhost, std::string("p.json")},
+                         AppArmorProfile{AppArmorProfileType::kLocalhost, std::string("p")},
+                         SELinuxOptions{"u", "r", "t", "l"}};
   pod.spec.hostname = "web";
   pod.spec.subdomain = "sub";
+  pod.spec.set_hostname_as_fqdn = true;
+  pod.spec.host_aliases = {{"10.0.0.5", {"db"}}};
+  pod.spec.service_account_name = "sa";
   pod.spec.priority = 10;
   pod.spec.runtime_class_name = "runc";
   ContainerStatus status;
@@ -190,6 +221,19 @@ std::vector<Mutation> Mutations() {
       {"container.args", [app](Pod& p) { app(p).args.pop_back(); }},
       {"env.name", [app](Pod& p) { app(p).env[0].name = "OTHER"; }},
       {"env.value", [app](Pod& p) { app(p).env[0].value = "other"; }},
+      {"env.valueFrom", [app](Pod& p) { app(p).env[1].value_from.reset(); }},
+      {"fieldRef.apiVersion",
+       [app](Pod& p) { app(p).env[1].value_from->field_ref->api_version = "v2"; }},
+      {"fieldRef.fieldPath",
+       [app](Pod& p) { app(p).env[1].value_from->field_ref->field_path = "metadata.uid"; }},
+      {"resourceFieldRef.containerName",
+       [app](Pod& p) { app(p).env[1].value_from->resource_field_ref->container_name = ""; }},
+      {"resourceFieldRef.resource",
+       [app](Pod& p) { app(p).env[1].value_from->resource_field_ref->resource = "limits.memory"; }},
+      {"resourceFieldRef.divisor",
+       [app](Pod& p) { app(p).env[1].value_from->resource_field_ref->divisor.reset(); }},
+      {"valueFrom.resourceFieldRef",
+       [app](Pod& p) { app(p).env[1].value_from->resource_field_ref.reset(); }},
       {"container.workingDir", [app](Pod& p) { app(p).working_dir = "/"; }},
       {"port.name", [app](Pod& p) { app(p).ports[0].name = "web"; }},
       {"port.containerPort", [app](Pod& p) { app(p).ports[0].container_port = 81; }},
@@ -205,6 +249,9 @@ std::vector<Mutation> Mutations() {
       {"mount.mountPath", [app](Pod& p) { app(p).volume_mounts[0].mount_path = "/x"; }},
       {"mount.readOnly", [app](Pod& p) { app(p).volume_mounts[0].read_only = false; }},
       {"mount.subPath", [app](Pod& p) { app(p).volume_mounts[0].sub_path = ""; }},
+      {"mount.subPathExpr", [app](Pod& p) { app(p).volume_mounts[0].sub_path_expr = ""; }},
+      {"mount.mountPropagation",
+       [app](Pod& p) { app(p).volume_mounts[0].mount_propagation.reset(); }},
       {"probe.exec", [live](Pod& p) { live(p).exec->command[0] = "false"; }},
       {"httpGet.path", [get](Pod& p) { get(p).path = "/"; }},
       {"httpGet.port", [get](Pod& p) { get(p).port = IntOrString::FromInt(81); }},
@@ -242,6 +289,19 @@ std::vector<Mutation> Mutations() {
       {"sc.allowPrivilegeEscalation", [sc](Pod& p) { sc(p).allow_privilege_escalation = true; }},
       {"caps.add", [sc](Pod& p) { sc(p).capabilities->add.clear(); }},
       {"caps.drop", [sc](Pod& p) { sc(p).capabilities->drop.clear(); }},
+      {"seccomp.type",
+       [sc](Pod& p) { sc(p).seccomp_profile->type = SeccompProfileType::kRuntimeDefault; }},
+      {"seccomp.localhostProfile",
+       [sc](Pod& p) { sc(p).seccomp_profile->localhost_profile = "b"; }},
+      {"apparmor.type",
+       [sc](Pod& p) { sc(p).app_armor_profile->type = AppArmorProfileType::kUnconfined; }},
+      {"apparmor.localhostProfile",
+       [sc](Pod& p) { sc(p).app_armor_profile->localhost_profile.reset(); }},
+      {"selinux.user", [sc](Pod& p) { sc(p).se_linux_options->user = ""; }},
+      {"selinux.role", [sc](Pod& p) { sc(p).se_linux_options->role = ""; }},
+      {"selinux.type", [sc](Pod& p) { sc(p).se_linux_options->type = ""; }},
+      {"selinux.level", [sc](Pod& p) { sc(p).se_linux_options->level = ""; }},
+      {"sc.procMount", [sc](Pod& p) { sc(p).proc_mount = ProcMountType::kDefault; }},
       {"container.stdin", [app](Pod& p) { app(p).stdin_open = true; }},
       {"container.stdinOnce", [app](Pod& p) { app(p).stdin_once = true; }},
       {"container.tty", [app](Pod& p) { app(p).tty = true; }},
@@ -252,6 +312,14 @@ std::vector<Mutation> Mutations() {
       {"emptyDir.medium",
        [](Pod& p) { p.spec.volumes[0].empty_dir->medium = StorageMedium::kDefault; }},
       {"emptyDir.sizeLimit", [](Pod& p) { p.spec.volumes[0].empty_dir->size_limit.reset(); }},
+      {"volume.downwardAPI", [](Pod& p) { p.spec.volumes[0].downward_api.reset(); }},
+      {"downward.defaultMode", [](Pod& p) { p.spec.volumes[0].downward_api->default_mode = 0644; }},
+      {"downward.item.path", [](Pod& p) { p.spec.volumes[0].downward_api->items[0].path = "x"; }},
+      {"downward.item.fieldRef",
+       [](Pod& p) { p.spec.volumes[0].downward_api->items[0].field_ref.reset(); }},
+      {"downward.item.resourceFieldRef",
+       [](Pod& p) { p.spec.volumes[0].downward_api->items[0].resource_field_ref.reset(); }},
+      {"downward.item.mode", [](Pod& p) { p.spec.volumes[0].downward_api->items[0].mode.reset(); }},
       {"spec.restartPolicy", [](Pod& p) { p.spec.restart_policy = RestartPolicy::kNever; }},
       {"spec.grace", [](Pod& p) { p.spec.termination_grace_period_seconds = 1; }},
       {"spec.activeDeadline", [](Pod& p) { p.spec.active_deadline_seconds.reset(); }},
@@ -271,10 +339,19 @@ std::vector<Mutation> Mutations() {
       {"psc.fsGroup", [](Pod& p) { p.spec.security_context.fs_group.reset(); }},
       {"psc.supplementalGroups",
        [](Pod& p) { p.spec.security_context.supplemental_groups.clear(); }},
+      {"psc.fsGroupChangePolicy",
+       [](Pod& p) { p.spec.security_context.fs_group_change_policy.reset(); }},
+      {"psc.seccompProfile", [](Pod& p) { p.spec.security_context.seccomp_profile.reset(); }},
+      {"psc.appArmorProfile", [](Pod& p) { p.spec.security_context.app_armor_profile.reset(); }},
+      {"psc.seLinuxOptions", [](Pod& p) { p.spec.security_context.se_linux_options.reset(); }},
       {"sysctl.name", [](Pod& p) { p.spec.security_context.sysctls[0].name = "x"; }},
       {"sysctl.value", [](Pod& p) { p.spec.security_context.sysctls[0].value = "x"; }},
       {"spec.hostname", [](Pod& p) { p.spec.hostname = ""; }},
       {"spec.subdomain", [](Pod& p) { p.spec.subdomain = ""; }},
+      {"spec.setHostnameAsFQDN", [](Pod& p) { p.spec.set_hostname_as_fqdn.reset(); }},
+      {"hostAlias.ip", [](Pod& p) { p.spec.host_aliases[0].ip = "10.0.0.6"; }},
+      {"hostAlias.hostnames", [](Pod& p) { p.spec.host_aliases[0].hostnames.clear(); }},
+      {"spec.serviceAccountName", [](Pod& p) { p.spec.service_account_name = ""; }},
       {"spec.priority", [](Pod& p) { p.spec.priority.reset(); }},
       {"spec.runtimeClassName", [](Pod& p) { p.spec.runtime_class_name.reset(); }},
       {"status.phase", [](Pod& p) { p.status.phase = PodPhase::kRunning; }},

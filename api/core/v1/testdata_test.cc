@@ -188,8 +188,11 @@ const std::map<std::string, std::string>& BadManifests() {
        "bad/second-document.yaml:19: spec.containers[0].ports[0].containerPort: must be between "
        "1 and 65535, inclusive (got 70000)"},
       {"bad/value-from.yaml",
-       "bad/value-from.yaml:11: spec.containers[0].env[0].valueFrom: not supported: only "
-       "literal values are supported (value: ...); valueFrom needs an API server"},
+       "bad/value-from.yaml:12: spec.containers[0].env[0].valueFrom.secretKeyRef: not "
+       "supported here: secrets need an API server; use a literal value"},
+      {"bad/unknown-field.yaml",
+       "bad/unknown-field.yaml:9: spec.containers[0].imagePullPolicyy: unknown field "
+       "\"imagePullPolicyy\" (did you mean \"imagePullPolicy\"?)"},
       {"bad/two-handlers.yaml",
        "bad/two-handlers.yaml:9: spec.containers[0].livenessProbe: may not specify more than "
        "one handler"},

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -12,7 +13,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 
 namespace krl {
 namespace api {
@@ -316,6 +319,252 @@ Result CheckResources(const std::string& field, const ResourceRequirements& reso
   return std::nullopt;
 }
 
+// ---- Downward API, security profiles, host aliases ----
+
+// "metadata.labels['app']" -> true with *key = "app" when `path` is `prefix` + "['" key "']".
+bool SubscriptKey(absl::string_view path, absl::string_view prefix, std::string* key) {
+  if (!absl::StartsWith(path, prefix)) return false;
+  absl::string_view rest = path.substr(prefix.size());
+  if (!absl::ConsumePrefix(&rest, "['") || !absl::ConsumeSuffix(&rest, "']")) return false;
+  *key = std::string(rest);
+  return true;
+}
+
+// The downward API field paths allowed in env (in_volume false) or in downwardAPI volume files.
+Result CheckFieldRef(const std::string& field, const ObjectFieldSelector& ref, bool in_volume) {
+  if (ref.api_version != "v1") {
+    return Invalid(field + ".apiVersion",
+                   absl::StrCat("unsupported value ", Quoted(ref.api_version), ": want \"v1\""));
+  }
+  const std::string& path = ref.field_path;
+  if (path.empty()) return Invalid(field + ".fieldPath", "must not be empty");
+  std::string key;
+  for (absl::string_view prefix : {"metadata.labels", "metadata.annotations"}) {
+    if (SubscriptKey(path, prefix, &key)) {
+      if (!IsQualifiedName(key)) {
+        return Invalid(field + ".fieldPath",
+                       absl::StrCat("key ", Quoted(key), " is not a qualified name"));
+      }
+      return std::nullopt;
+    }
+  }
+  static constexpr absl::string_view kEnvPaths[] = {"metadata.name",
+                                                    "metadata.namespace",
+                                                    "metadata.uid",
+                                                    "spec.nodeName",
+                                                    "spec.serviceAccountName",
+                                                    "status.hostIP",
+                                                    "status.hostIPs",
+                                                    "status.podIP",
+                                                    "status.podIPs"};
+  static constexpr absl::string_view kVolumePaths[] = {"metadata.name", "metadata.namespace",
+                                                       "metadata.uid", "metadata.labels",
+                                                       "metadata.annotations"};
+  absl::Span<const absl::string_view> allowed =
+      in_volume ? absl::MakeConstSpan(kVolumePaths) : absl::MakeConstSpan(kEnvPaths);
+  for (absl::string_view p : allowed) {
+    if (path == p) return std::nullopt;
+  }
+  return Invalid(field + ".fieldPath",
+                 absl::StrCat("unsupported value ", Quoted(path),
+                              " (supported: ", absl::StrJoin(allowed, ", "),
+                              ", metadata.labels['<key>'], metadata.annotations['<key>'])"));
+}
+
+// Kubernetes allows only these divisors: a unit of the resource, never an arbitrary number.
+Result CheckDivisor(const std::string& field, const std::string& resource,
+                    const std::optional<Quantity>& divisor) {
+  if (!divisor) return std::nullopt;
+  const bool is_cpu = absl::EndsWith(resource, ".cpu");
+  static constexpr absl::string_view kCPU[] = {"1m", "1"};
+  static constexpr absl::string_view kBytes[] = {"1",   "1k",  "1M",  "1G",  "1T",  "1P", "1E",
+                                                 "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"};
+  absl::Span<const absl::string_view> allowed =
+      is_cpu ? absl::MakeConstSpan(kCPU) : absl::MakeConstSpan(kBytes);
+  for (absl::string_view text : allowed) {
+    absl::StatusOr<Quantity> q = ParseQuantity(text);
+    if (q.ok() && *q == *divisor) return std::nullopt;
+  }
+  return Invalid(field, absl::StrCat("only divisor's values ", absl::StrJoin(allowed, ", "),
+                                     " are supported with the ", is_cpu ? "cpu" : "memory",
+                                     " resource (got ", divisor->ToString(), ")"));
+}
+
+Result CheckResourceFieldRef(const std::string& field, const ResourceFieldSelector& ref,
+                             bool in_volume, const Pod& pod) {
+  if (ref.container_name.empty()) {
+    if (in_volume) return Invalid(field + ".containerName", "must not be empty");
+  } else {
+    bool found = false;
+    for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
+      for (const Container& c : *list) found = found || c.name == ref.container_name;
+    }
+    if (!found) {
+      return Invalid(field + ".containerName",
+                     absl::StrCat("container ", Quoted(ref.container_name), " is not in the pod"));
+    }
+  }
+  static constexpr absl::string_view kResources[] = {
+      "limits.cpu",   "limits.memory",   "limits.ephemeral-storage",
+      "requests.cpu", "requests.memory", "requests.ephemeral-storage"};
+  bool known = absl::StartsWith(ref.resource, "limits.hugepages-") ||
+               absl::StartsWith(ref.resource, "requests.hugepages-");
+  for (absl::string_view r : kResources) known = known || ref.resource == r;
+  if (ref.resource.empty()) return Invalid(field + ".resource", "must not be empty");
+  if (!known) {
+    return Invalid(field + ".resource",
+                   absl::StrCat("unsupported value ", Quoted(ref.resource),
+                                " (supported: ", absl::StrJoin(kResources, ", "),
+                                ", limits.hugepages-<size>, requests.hugepages-<size>)"));
+  }
+  return CheckDivisor(field + ".divisor", ref.resource, ref.divisor);
+}
+
+Result CheckEnv(const std::string& field, const EnvVar& env, const Pod& pod) {
+  if (!env.value_from) return std::nullopt;
+  if (!env.value.empty()) {
+    return Invalid(field + ".valueFrom", "may not be specified when `value` is not empty");
+  }
+  const EnvVarSource& source = *env.value_from;
+  const int sources = (source.field_ref ? 1 : 0) + (source.resource_field_ref ? 1 : 0);
+  if (sources == 0) {
+    return Invalid(field + ".valueFrom", "must specify one of: `fieldRef`, `resourceFieldRef`");
+  }
+  if (sources > 1) {
+    return Invalid(field + ".valueFrom", "may not have more than one field specified at a time");
+  }
+  if (source.field_ref) {
+    return CheckFieldRef(field + ".valueFrom.fieldRef", *source.field_ref, /*in_volume=*/false);
+  }
+  return CheckResourceFieldRef(field + ".valueFrom.resourceFieldRef", *source.resource_field_ref,
+                               /*in_volume=*/false, pod);
+}
+
+Result CheckMode(const std::string& field, int32_t mode) {
+  if (mode < 0 || mode > 0777) {
+    return Invalid(field, absl::StrCat("must be a number between 0 and 0777 (octal), both "
+                                       "inclusive (got ",
+                                       mode, ")"));
+  }
+  return std::nullopt;
+}
+
+Result CheckDownwardAPI(const std::string& field, const DownwardAPIVolumeSource& source,
+                        const Pod& pod) {
+  KRL_RETURN_IF_INVALID(CheckMode(field + ".defaultMode", source.default_mode));
+  std::set<std::string> paths;
+  for (size_t i = 0; i < source.items.size(); ++i) {
+    const DownwardAPIVolumeFile& item = source.items[i];
+    const std::string item_field = Index(field + ".items", i);
+    if (item.path.empty()) return Invalid(item_field + ".path", "must not be empty");
+    KRL_RETURN_IF_INVALID(CheckRelativePath(item_field + ".path", item.path));
+    if (absl::StartsWith(item.path, "..")) {
+      return Invalid(item_field + ".path", "must not start with '..'");
+    }
+    if (!paths.insert(item.path).second) {
+      return Invalid(item_field + ".path", absl::StrCat("duplicate path ", Quoted(item.path)));
+    }
+    const int sources = (item.field_ref ? 1 : 0) + (item.resource_field_ref ? 1 : 0);
+    if (sources == 0) {
+      return Invalid(item_field, "must specify one of: `fieldRef`, `resourceFieldRef`");
+    }
+    if (sources > 1) {
+      return Invalid(item_field,
+                     "fieldRef and resourceFieldRef can not be specified simultaneously");
+    }
+    if (item.field_ref) {
+      KRL_RETURN_IF_INVALID(
+          CheckFieldRef(item_field + ".fieldRef", *item.field_ref, /*in_volume=*/true));
+    } else {
+      KRL_RETURN_IF_INVALID(CheckResourceFieldRef(
+          item_field + ".resourceFieldRef", *item.resource_field_ref, /*in_volume=*/true, pod));
+    }
+    if (item.mode) KRL_RETURN_IF_INVALID(CheckMode(item_field + ".mode", *item.mode));
+  }
+  return std::nullopt;
+}
+
+// A Localhost profile names a file or profile below the node's root: relative, no "..".
+template <typename Profile>
+Result CheckProfile(const std::string& field, const std::optional<Profile>& profile,
+                    absl::string_view kind) {
+  if (!profile) return std::nullopt;
+  KRL_RETURN_IF_INVALID(CheckEnum(field + ".type", profile->type));
+  const bool localhost = ToString(profile->type) == "Localhost";
+  if (localhost) {
+    if (!profile->localhost_profile ||
+        absl::StripAsciiWhitespace(*profile->localhost_profile).empty()) {
+      return Invalid(field + ".localhostProfile",
+                     absl::StrCat("must be set when ", kind, " type is Localhost"));
+    }
+    return CheckRelativePath(field + ".localhostProfile", *profile->localhost_profile);
+  }
+  if (profile->localhost_profile) {
+    return Invalid(field + ".localhostProfile",
+                   absl::StrCat("can only be set when ", kind, " type is Localhost"));
+  }
+  return std::nullopt;
+}
+
+// A sysctl name: dot- or slash-separated segments of lower-case letters, digits, '-' and '_',
+// each starting and ending with a letter or digit; at most 253 characters.
+bool IsSysctlName(absl::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view segment : absl::StrSplit(name, absl::ByAnyChar("./"))) {
+    if (segment.empty() || !IsLowerAlnum(segment.front()) || !IsLowerAlnum(segment.back())) {
+      return false;
+    }
+    for (char c : segment) {
+      if (!IsLowerAlnum(c) && c != '-' && c != '_') return false;
+    }
+  }
+  return true;
+}
+
+constexpr absl::string_view kAppArmorAnnotationPrefix =
+    "container.apparmor.security.beta.kubernetes.io/";
+
+// The AppArmor annotations Kubernetes still reads: a profile per container.
+Result CheckAppArmorAnnotations(const Pod& pod) {
+  for (const auto& [key, value] : pod.metadata.annotations) {
+    if (!absl::StartsWith(key, kAppArmorAnnotationPrefix)) continue;
+    const std::string field = Key("metadata.annotations", key);
+    absl::string_view container = absl::string_view(key).substr(kAppArmorAnnotationPrefix.size());
+    bool found = false;
+    for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
+      for (const Container& c : *list) found = found || c.name == container;
+    }
+    if (!found) {
+      return Invalid(field, absl::StrCat("container ", Quoted(container), " is not in the pod"));
+    }
+    if (value == "runtime/default" || value == "unconfined") continue;
+    if (absl::StartsWith(value, "localhost/") && value.size() > strlen("localhost/")) continue;
+    return Invalid(field, absl::StrCat("invalid AppArmor profile ", Quoted(value),
+                                       ": want runtime/default, unconfined or localhost/<name>"));
+  }
+  return std::nullopt;
+}
+
+Result CheckHostAliases(const std::vector<HostAlias>& aliases) {
+  for (size_t i = 0; i < aliases.size(); ++i) {
+    const std::string field = Index("spec.hostAliases", i);
+    if (!IsIP(aliases[i].ip)) {
+      return Invalid(field + ".ip", absl::StrCat(Quoted(aliases[i].ip), " is not an IP address"));
+    }
+    if (aliases[i].hostnames.empty()) {
+      return Invalid(field + ".hostnames", "must list at least one hostname");
+    }
+    for (size_t j = 0; j < aliases[i].hostnames.size(); ++j) {
+      const std::string& name = aliases[i].hostnames[j];
+      if (!IsDNS1123Subdomain(name)) {
+        return Invalid(Index(field + ".hostnames", j),
+                       absl::StrCat("hostname ", Quoted(name), " ", kSubdomainHint));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 struct PodContext {
   const Pod& pod;
   std::set<std::string> volume_names;
@@ -390,6 +639,7 @@ Result CheckContainer(const std::string& field, const Container& c, bool is_init
                                                " must be printable ASCII without '='"));
       }
     }
+    KRL_RETURN_IF_INVALID(CheckEnv(Index(field + ".env", i), c.env[i], context->pod));
   }
 
   KRL_RETURN_IF_INVALID(CheckResources(field + ".resources", c.resources));
@@ -410,6 +660,22 @@ Result CheckContainer(const std::string& field, const Container& c, bool is_init
     }
     if (!mount.sub_path.empty()) {
       KRL_RETURN_IF_INVALID(CheckRelativePath(mount_field + ".subPath", mount.sub_path));
+    }
+    if (!mount.sub_path_expr.empty()) {
+      if (!mount.sub_path.empty()) {
+        return Invalid(mount_field + ".subPathExpr",
+                       "subPathExpr and subPath are mutually exclusive");
+      }
+      KRL_RETURN_IF_INVALID(CheckRelativePath(mount_field + ".subPathExpr", mount.sub_path_expr));
+    }
+    if (mount.mount_propagation) {
+      KRL_RETURN_IF_INVALID(CheckEnum(mount_field + ".mountPropagation", *mount.mount_propagation));
+      const bool privileged = c.security_context && c.security_context->privileged.value_or(false);
+      if (*mount.mount_propagation == MountPropagationMode::kBidirectional && !privileged) {
+        return Invalid(mount_field + ".mountPropagation",
+                       "Bidirectional mount propagation is available only to privileged "
+                       "containers");
+      }
     }
   }
 
@@ -467,6 +733,28 @@ Result CheckContainer(const std::string& field, const Container& c, bool is_init
         }
       }
     }
+    if (sc.allow_privilege_escalation == false) {
+      if (sc.privileged.value_or(false)) {
+        return Invalid(field + ".securityContext",
+                       "cannot set `allowPrivilegeEscalation` to false and `privileged` to true");
+      }
+      if (sc.capabilities) {
+        for (const std::string& cap : sc.capabilities->add) {
+          if (cap == "SYS_ADMIN" || cap == "CAP_SYS_ADMIN") {
+            return Invalid(field + ".securityContext",
+                           "cannot set `allowPrivilegeEscalation` to false and "
+                           "`capabilities.add` CAP_SYS_ADMIN");
+          }
+        }
+      }
+    }
+    KRL_RETURN_IF_INVALID(
+        CheckProfile(field + ".securityContext.seccompProfile", sc.seccomp_profile, "seccomp"));
+    KRL_RETURN_IF_INVALID(
+        CheckProfile(field + ".securityContext.appArmorProfile", sc.app_armor_profile, "AppArmor"));
+    if (sc.proc_mount) {
+      KRL_RETURN_IF_INVALID(CheckEnum(field + ".securityContext.procMount", *sc.proc_mount));
+    }
   }
   return std::nullopt;
 }
@@ -483,9 +771,10 @@ Result CheckVolumes(const std::vector<Volume>& volumes, PodContext* context) {
     if (!context->volume_names.insert(volume.name).second) {
       return Invalid(field + ".name", absl::StrCat("duplicate volume name ", Quoted(volume.name)));
     }
-    int sources = (volume.host_path ? 1 : 0) + (volume.empty_dir ? 1 : 0);
+    int sources =
+        (volume.host_path ? 1 : 0) + (volume.empty_dir ? 1 : 0) + (volume.downward_api ? 1 : 0);
     if (sources == 0) {
-      return Invalid(field, "must specify a volume source: hostPath or emptyDir");
+      return Invalid(field, "must specify a volume source: hostPath, emptyDir or downwardAPI");
     }
     if (sources > 1) return Invalid(field, "may not specify more than one volume source");
     if (volume.host_path) {
@@ -503,6 +792,10 @@ Result CheckVolumes(const std::vector<Volume>& volumes, PodContext* context) {
         KRL_RETURN_IF_INVALID(
             CheckQuantity(field + ".emptyDir.sizeLimit", *volume.empty_dir->size_limit, false));
       }
+    }
+    if (volume.downward_api) {
+      KRL_RETURN_IF_INVALID(
+          CheckDownwardAPI(field + ".downwardAPI", *volume.downward_api, context->pod));
     }
   }
   return std::nullopt;
@@ -560,6 +853,7 @@ Result CheckDNS(const PodSpec& spec) {
 
 Result CheckPod(const Pod& pod) {
   KRL_RETURN_IF_INVALID(CheckMetadata(pod.metadata));
+  KRL_RETURN_IF_INVALID(CheckAppArmorAnnotations(pod));
   const PodSpec& spec = pod.spec;
   PodContext context{pod, {}, {}};
   KRL_RETURN_IF_INVALID(CheckVolumes(spec.volumes, &context));
@@ -595,10 +889,24 @@ Result CheckPod(const Pod& pod) {
     KRL_RETURN_IF_INVALID(
         CheckId(Index("spec.securityContext.supplementalGroups", i), sc.supplemental_groups[i]));
   }
+  if (sc.fs_group_change_policy) {
+    KRL_RETURN_IF_INVALID(
+        CheckEnum("spec.securityContext.fsGroupChangePolicy", *sc.fs_group_change_policy));
+  }
+  KRL_RETURN_IF_INVALID(
+      CheckProfile("spec.securityContext.seccompProfile", sc.seccomp_profile, "seccomp"));
+  KRL_RETURN_IF_INVALID(
+      CheckProfile("spec.securityContext.appArmorProfile", sc.app_armor_profile, "AppArmor"));
   std::set<std::string> sysctl_names;
   for (size_t i = 0; i < sc.sysctls.size(); ++i) {
     const std::string field = Index("spec.securityContext.sysctls", i) + ".name";
     if (sc.sysctls[i].name.empty()) return Invalid(field, "must not be empty");
+    if (!IsSysctlName(sc.sysctls[i].name)) {
+      return Invalid(field, absl::StrCat("sysctl ", Quoted(sc.sysctls[i].name),
+                                         " must be dot- or slash-separated segments of "
+                                         "lower-case letters, digits, '-' and '_', each starting "
+                                         "and ending with a letter or digit"));
+    }
     if (!sysctl_names.insert(sc.sysctls[i].name).second) {
       return Invalid(field, absl::StrCat("duplicate sysctl ", Quoted(sc.sysctls[i].name)));
     }
@@ -611,6 +919,7 @@ Result CheckPod(const Pod& pod) {
     return Invalid("spec.subdomain",
                    absl::StrCat("subdomain ", Quoted(spec.subdomain), " ", kLabelNameHint));
   }
+  KRL_RETURN_IF_INVALID(CheckHostAliases(spec.host_aliases));
   if (spec.runtime_class_name && !IsDNS1123Subdomain(*spec.runtime_class_name)) {
     return Invalid(
         "spec.runtimeClassName",

@@ -53,6 +53,39 @@ struct Case {
 
 Container& App(Pod& pod) { return pod.spec.containers[0]; }
 
+SeccompProfile Seccomp(SeccompProfileType type,
+                       std::optional<std::string> localhost = std::nullopt) {
+  return SeccompProfile{type, std::move(localhost)};
+}
+
+EnvVar EnvFrom(const std::string& name, const std::string& field_path,
+               const std::string& value = "") {
+  return EnvVar{name, value, EnvVarSource{ObjectFieldSelector{"v1", field_path}, std::nullopt}};
+}
+
+EnvVar EnvResource(const std::string& name, const std::string& container,
+                   const std::string& resource, std::optional<std::string> divisor) {
+  ResourceFieldSelector selector{container, resource, std::nullopt};
+  if (divisor) selector.divisor = *ParseQuantity(*divisor);
+  return EnvVar{name, "", EnvVarSource{std::nullopt, selector}};
+}
+
+// The pod's third volume, a downwardAPI volume added on first use.
+DownwardAPIVolumeSource& Downward(Pod& pod) {
+  if (pod.spec.volumes.size() < 3) {
+    Volume volume;
+    volume.name = "info";
+    volume.downward_api.emplace();
+    pod.spec.volumes.push_back(volume);
+  }
+  return *pod.spec.volumes[2].downward_api;
+}
+
+DownwardAPIVolumeFile VolumeFile(const std::string& path, const std::string& field_path) {
+  return DownwardAPIVolumeFile{path, ObjectFieldSelector{"v1", field_path}, std::nullopt,
+                               std::nullopt};
+}
+
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       {"empty pod name", [](Pod& p) { p.metadata.name = ""; }, "metadata.name: must not be empty"},
@@ -209,7 +242,7 @@ const std::vector<Case>& Cases() {
        },
        "spec.containers[0].securityContext.runAsUser: must be between 0 and 2147483647"},
       {"volume without a source", [](Pod& p) { p.spec.volumes[1].empty_dir.reset(); },
-       "spec.volumes[1]: must specify a volume source: hostPath or emptyDir"},
+       "spec.volumes[1]: must specify a volume source: hostPath, emptyDir or downwardAPI"},
       {"volume with two sources",
        [](Pod& p) {
          p.spec.volumes[1].host_path = HostPathVolumeSource{"/x", HostPathType::kUnset};
@@ -245,6 +278,233 @@ const std::vector<Case>& Cases() {
        },
        "spec.securityContext.sysctls[1].name: duplicate sysctl"},
       {"bad hostname", [](Pod& p) { p.spec.hostname = "a.b"; }, "spec.hostname: hostname \"a.b\""},
+      // ---- Security profiles ----
+      {"seccomp Localhost without a profile",
+       [](Pod& p) {
+         p.spec.security_context.seccomp_profile = Seccomp(SeccompProfileType::kLocalhost);
+       },
+       "spec.securityContext.seccompProfile.localhostProfile: must be set when seccomp type is "
+       "Localhost"},
+      {"seccomp RuntimeDefault with a profile",
+       [](Pod& p) {
+         App(p).security_context = SecurityContext{};
+         App(p).security_context->seccomp_profile =
+             Seccomp(SeccompProfileType::kRuntimeDefault, "x.json");
+       },
+       "spec.containers[0].securityContext.seccompProfile.localhostProfile: can only be set when "
+       "seccomp type is Localhost"},
+      {"seccomp profile with ..",
+       [](Pod& p) {
+         p.spec.security_context.seccomp_profile =
+             Seccomp(SeccompProfileType::kLocalhost, "profiles/../../etc/x.json");
+       },
+       "spec.securityContext.seccompProfile.localhostProfile: must not contain '..'"},
+      {"seccomp profile absolute",
+       [](Pod& p) {
+         p.spec.security_context.seccomp_profile =
+             Seccomp(SeccompProfileType::kLocalhost, "/etc/x.json");
+       },
+       "spec.securityContext.seccompProfile.localhostProfile: must be a relative path"},
+      {"AppArmor Localhost without a profile",
+       [](Pod& p) {
+         App(p).security_context = SecurityContext{};
+         App(p).security_context->app_armor_profile =
+             AppArmorProfile{AppArmorProfileType::kLocalhost, std::nullopt};
+       },
+       "spec.containers[0].securityContext.appArmorProfile.localhostProfile: must be set when "
+       "AppArmor type is Localhost"},
+      {"AppArmor Unconfined with a profile",
+       [](Pod& p) {
+         p.spec.security_context.app_armor_profile =
+             AppArmorProfile{AppArmorProfileType::kUnconfined, "x"};
+       },
+       "spec.securityContext.appArmorProfile.localhostProfile: can only be set when AppArmor type "
+       "is Localhost"},
+      {"no privilege escalation but privileged",
+       [](Pod& p) {
+         App(p).security_context = SecurityContext{};
+         App(p).security_context->privileged = true;
+         App(p).security_context->allow_privilege_escalation = false;
+       },
+       "spec.containers[0].securityContext: cannot set `allowPrivilegeEscalation` to false and "
+       "`privileged` to true"},
+      {"no privilege escalation but CAP_SYS_ADMIN",
+       [](Pod& p) {
+         App(p).security_context = SecurityContext{};
+         App(p).security_context->capabilities = Capabilities{{"CAP_SYS_ADMIN"}, {}};
+         App(p).security_context->allow_privilege_escalation = false;
+       },
+       "spec.containers[0].securityContext: cannot set `allowPrivilegeEscalation` to false and "
+       "`capabilities.add` CAP_SYS_ADMIN"},
+      {"no privilege escalation but SYS_ADMIN",
+       [](Pod& p) {
+         App(p).security_context = SecurityContext{};
+         App(p).security_context->capabilities = Capabilities{{"SYS_ADMIN"}, {}};
+         App(p).security_context->allow_privilege_escalation = false;
+       },
+       "spec.containers[0].securityContext: cannot set `allowPrivilegeEscalation` to false"},
+      {"sysctl name with a space",
+       [](Pod& p) {
+         p.spec.security_context.sysctls = {{"net.core. somaxconn", "1"}};
+       },
+       "spec.securityContext.sysctls[0].name: sysctl \"net.core. somaxconn\" must be"},
+      {"sysctl name upper-case",
+       [](Pod& p) {
+         p.spec.security_context.sysctls = {{"Net.core", "1"}};
+       },
+       "spec.securityContext.sysctls[0].name: sysctl \"Net.core\""},
+      {"AppArmor annotation for an unknown container",
+       [](Pod& p) {
+         p.metadata.annotations["container.apparmor.security.beta.kubernetes.io/nope"] =
+             "runtime/default";
+       },
+       "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nope]: container "
+       "\"nope\" is not in the pod"},
+      {"AppArmor annotation with a bad profile",
+       [](Pod& p) {
+         p.metadata.annotations["container.apparmor.security.beta.kubernetes.io/nginx"] = "enforce";
+       },
+       "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nginx]: invalid "
+       "AppArmor profile \"enforce\""},
+      {"AppArmor annotation localhost without a name",
+       [](Pod& p) {
+         p.metadata.annotations["container.apparmor.security.beta.kubernetes.io/nginx"] =
+             "localhost/";
+       },
+       "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nginx]: invalid"},
+      // ---- Downward API in env ----
+      {"env value and valueFrom", [](Pod& p) { App(p).env = {EnvFrom("A", "metadata.name", "x")}; },
+       "spec.containers[0].env[0].valueFrom: may not be specified when `value` is not empty"},
+      {"env valueFrom without a source",
+       [](Pod& p) {
+         App(p).env = {EnvVar{"A", "", EnvVarSource{}}};
+       },
+       "spec.containers[0].env[0].valueFrom: must specify one of: `fieldRef`, `resourceFieldRef`"},
+      {"env valueFrom with two sources",
+       [](Pod& p) {
+         EnvVar env = EnvFrom("A", "metadata.name");
+         env.value_from->resource_field_ref = ResourceFieldSelector{"", "limits.cpu", std::nullopt};
+         App(p).env = {env};
+       },
+       "spec.containers[0].env[0].valueFrom: may not have more than one field specified"},
+      {"env fieldRef path not allowed",
+       [](Pod& p) { App(p).env = {EnvFrom("A", "spec.hostname")}; },
+       "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: unsupported value "
+       "\"spec.hostname\""},
+      {"env fieldRef whole labels", [](Pod& p) { App(p).env = {EnvFrom("A", "metadata.labels")}; },
+       "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: unsupported value "
+       "\"metadata.labels\""},
+      {"env fieldRef bad label key",
+       [](Pod& p) { App(p).env = {EnvFrom("A", "metadata.labels['-bad-']")}; },
+       "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: key \"-bad-\" is not a "
+       "qualified name"},
+      {"env fieldRef other apiVersion",
+       [](Pod& p) {
+         EnvVar env = EnvFrom("A", "metadata.name");
+         env.value_from->field_ref->api_version = "v2";
+         App(p).env = {env};
+       },
+       "spec.containers[0].env[0].valueFrom.fieldRef.apiVersion: unsupported value \"v2\""},
+      {"env resourceFieldRef unknown container",
+       [](Pod& p) { App(p).env = {EnvResource("A", "other", "limits.cpu", std::nullopt)}; },
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.containerName: container \"other\" "
+       "is not in the pod"},
+      {"env resourceFieldRef unknown resource",
+       [](Pod& p) { App(p).env = {EnvResource("A", "", "limits.gpu", std::nullopt)}; },
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: unsupported value "
+       "\"limits.gpu\""},
+      {"env resourceFieldRef cpu divisor 2",
+       [](Pod& p) { App(p).env = {EnvResource("A", "", "limits.cpu", "2")}; },
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: only divisor's values 1m, "
+       "1 are supported with the cpu resource"},
+      {"env resourceFieldRef memory divisor 1m",
+       [](Pod& p) { App(p).env = {EnvResource("A", "", "requests.memory", "1m")}; },
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: only divisor's values 1, "
+       "1k,"},
+      {"env resourceFieldRef negative divisor",
+       [](Pod& p) { App(p).env = {EnvResource("A", "", "limits.memory", "-1Mi")}; },
+       "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: only divisor's values"},
+      // ---- Downward API volumes ----
+      {"downward item without a path",
+       [](Pod& p) { Downward(p).items = {VolumeFile("", "metadata.name")}; },
+       "spec.volumes[2].downwardAPI.items[0].path: must not be empty"},
+      {"downward item path absolute",
+       [](Pod& p) { Downward(p).items = {VolumeFile("/etc/x", "metadata.name")}; },
+       "spec.volumes[2].downwardAPI.items[0].path: must be a relative path"},
+      {"downward item path with ..",
+       [](Pod& p) { Downward(p).items = {VolumeFile("a/../../x", "metadata.name")}; },
+       "spec.volumes[2].downwardAPI.items[0].path: must not contain '..'"},
+      {"downward item path starting with ..",
+       [](Pod& p) { Downward(p).items = {VolumeFile("..data", "metadata.name")}; },
+       "spec.volumes[2].downwardAPI.items[0].path: must not start with '..'"},
+      {"downward duplicate paths",
+       [](Pod& p) {
+         Downward(p).items = {VolumeFile("n", "metadata.name"), VolumeFile("n", "metadata.uid")};
+       },
+       "spec.volumes[2].downwardAPI.items[1].path: duplicate path \"n\""},
+      {"downward item status field",
+       [](Pod& p) { Downward(p).items = {VolumeFile("ip", "status.podIP")}; },
+       "spec.volumes[2].downwardAPI.items[0].fieldRef.fieldPath: unsupported value "
+       "\"status.podIP\""},
+      {"downward item without a source",
+       [](Pod& p) {
+         Downward(p).items = {DownwardAPIVolumeFile{"x", {}, {}, {}}};
+       },
+       "spec.volumes[2].downwardAPI.items[0]: must specify one of"},
+      {"downward item resource without a container",
+       [](Pod& p) {
+         Downward(p).items = {DownwardAPIVolumeFile{
+             "cpu", {}, ResourceFieldSelector{"", "limits.cpu", std::nullopt}, {}}};
+       },
+       "spec.volumes[2].downwardAPI.items[0].resourceFieldRef.containerName: must not be empty"},
+      {"downward item mode too large",
+       [](Pod& p) {
+         DownwardAPIVolumeFile file = VolumeFile("n", "metadata.name");
+         file.mode = 01000;
+         Downward(p).items = {file};
+       },
+       "spec.volumes[2].downwardAPI.items[0].mode: must be a number between 0 and 0777"},
+      {"downward default mode negative", [](Pod& p) { Downward(p).default_mode = -1; },
+       "spec.volumes[2].downwardAPI.defaultMode: must be a number between 0 and 0777"},
+      // ---- Mounts ----
+      {"subPath and subPathExpr",
+       [](Pod& p) {
+         App(p).volume_mounts[0].sub_path = "a";
+         App(p).volume_mounts[0].sub_path_expr = "$(B)";
+       },
+       "spec.containers[0].volumeMounts[0].subPathExpr: subPathExpr and subPath are mutually "
+       "exclusive"},
+      {"subPathExpr with ..", [](Pod& p) { App(p).volume_mounts[0].sub_path_expr = "$(A)/../.."; },
+       "spec.containers[0].volumeMounts[0].subPathExpr: must not contain '..'"},
+      {"subPathExpr absolute", [](Pod& p) { App(p).volume_mounts[0].sub_path_expr = "/x"; },
+       "spec.containers[0].volumeMounts[0].subPathExpr: must be a relative path"},
+      {"Bidirectional propagation unprivileged",
+       [](Pod& p) {
+         App(p).volume_mounts[0].mount_propagation = MountPropagationMode::kBidirectional;
+       },
+       "spec.containers[0].volumeMounts[0].mountPropagation: Bidirectional mount propagation is "
+       "available only to privileged containers"},
+      // ---- Host aliases ----
+      {"host alias bad IP",
+       [](Pod& p) {
+         p.spec.host_aliases = {{"10.0.0", {"db"}}};
+       },
+       "spec.hostAliases[0].ip: \"10.0.0\" is not an IP address"},
+      {"host alias without hostnames",
+       [](Pod& p) {
+         p.spec.host_aliases = {{"10.0.0.1", {}}};
+       },
+       "spec.hostAliases[0].hostnames: must list at least one hostname"},
+      {"host alias bad hostname",
+       [](Pod& p) {
+         p.spec.host_aliases = {{"10.0.0.1", {"db", "Bad_Name"}}};
+       },
+       "spec.hostAliases[0].hostnames[1]: hostname \"Bad_Name\""},
+      {"host alias empty hostname",
+       [](Pod& p) {
+         p.spec.host_aliases = {{"::1", {""}}};
+       },
+       "spec.hostAliases[0].hostnames[0]: hostname \"\""},
   };
   return cases;
 }
@@ -267,6 +527,45 @@ TEST_CASE("each invalid field is reported first, by its Kubernetes path, before 
     REQUIRE(error.has_value());
     CHECK(error->ToString() == status.message());
   }
+}
+
+TEST_CASE("the downward API, profiles, propagation and aliases Kubernetes allows are valid") {
+  Pod pod = ValidPod();
+  App(pod).env = {EnvFrom("NAME", "metadata.name"),
+                  EnvFrom("APP", "metadata.labels['app.kubernetes.io/name']"),
+                  EnvFrom("NOTE", "metadata.annotations['note']"),
+                  EnvFrom("IPS", "status.podIPs"),
+                  EnvFrom("HOST", "status.hostIP"),
+                  EnvFrom("SA", "spec.serviceAccountName"),
+                  EnvResource("CPU", "", "limits.cpu", "1m"),
+                  EnvResource("MEM", "nginx", "requests.memory", "1Mi"),
+                  EnvResource("DISK", "migrate", "limits.ephemeral-storage", "1Gi"),
+                  EnvResource("HUGE", "", "limits.hugepages-2Mi", "1Ki")};
+  Downward(pod).items = {
+      VolumeFile("labels", "metadata.labels"), VolumeFile("name", "metadata.name"),
+      VolumeFile("sub/app", "metadata.labels['tier']"),
+      DownwardAPIVolumeFile{"cpu", {}, ResourceFieldSelector{"nginx", "limits.cpu", {}}, 0444}};
+  Downward(pod).default_mode = 0777;
+  pod.spec.security_context.seccomp_profile =
+      Seccomp(SeccompProfileType::kLocalhost, "profiles/audit.json");
+  pod.spec.security_context.app_armor_profile =
+      AppArmorProfile{AppArmorProfileType::kRuntimeDefault, std::nullopt};
+  pod.spec.security_context.sysctls = {{"net.ipv4.ip_local_port_range", "1024 65000"},
+                                       {"kernel.shm_rmid_forced", "1"},
+                                       {"net/ipv4/conf/eth0.100/forwarding", "1"}};
+  pod.metadata.annotations = {
+      {"container.apparmor.security.beta.kubernetes.io/nginx", "localhost/web"},
+      {"container.apparmor.security.beta.kubernetes.io/migrate", "unconfined"},
+      {"container.apparmor.security.beta.kubernetes.io/log-shipper", "runtime/default"}};
+  App(pod).security_context = SecurityContext{};
+  App(pod).security_context->privileged = true;
+  App(pod).security_context->proc_mount = ProcMountType::kUnmasked;
+  App(pod).volume_mounts[0].mount_propagation = MountPropagationMode::kBidirectional;
+  App(pod).volume_mounts[1].sub_path_expr = "$(NAME)/tmp";
+  pod.spec.host_aliases = {{"10.0.0.5", {"db.local", "db"}}, {"fe80::1", {"router"}}};
+  absl::Status status = Validate(pod);
+  INFO(status.ToString());
+  CHECK(status.ok());
 }
 
 TEST_CASE("the first of several problems is the one reported, in field order") {
