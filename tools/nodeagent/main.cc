@@ -79,6 +79,11 @@ ABSL_FLAG(std::string, node_name, "", "The node's name; default: the host name, 
 ABSL_FLAG(std::string, address, kDefaults.address,
           "Address of the read-only status endpoints (/healthz /pods /metrics).");
 ABSL_FLAG(int, port, kDefaults.port, "Port of the status endpoints; 0 picks a free one (printed).");
+ABSL_FLAG(bool, refuse_unknown_fields, kDefaults.refuse_unknown_fields,
+          "Refuse a manifest with a key the agent does not know (a typo, or a newer Kubernetes "
+          "field), as kubectl --validate=strict. false: such a key is logged and ignored, except "
+          "under spec, containers, securityContext, resources and volumes, where it is always "
+          "refused.");
 ABSL_FLAG(bool, seccomp_default, kDefaults.seccomp_default,
           "Run containers whose pod sets no seccompProfile with the runtime's default profile "
           "(RuntimeDefault) instead of unconfined.");
@@ -177,6 +182,7 @@ int Main(int argc, char** argv) {
   config.node_name = absl::GetFlag(FLAGS_node_name);
   if (config.node_name.empty()) config.node_name = HostName();
   config.address = absl::GetFlag(FLAGS_address);
+  config.refuse_unknown_fields = absl::GetFlag(FLAGS_refuse_unknown_fields);
   config.seccomp_default = absl::GetFlag(FLAGS_seccomp_default);
   config.allowed_unsafe_sysctls = absl::GetFlag(FLAGS_allowed_unsafe_sysctls);
   config.resolv_conf = absl::GetFlag(FLAGS_resolv_conf);

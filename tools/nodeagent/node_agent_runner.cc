@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<NodeAgentRunner>> NodeAgentRunner::Start(
   kubelet_core::config::StaticPodSource::Options source_options;
   source_options.manifest_dir = config.pod_manifest_path;
   source_options.node_name = config.node_name;
+  source_options.refuse_unknown_fields = config.refuse_unknown_fields;
   NodeAgentRunner* self = runner.get();
   runner->source_ = std::make_unique<kubelet_core::config::StaticPodSource>(
       source_options, clock, [self](const std::vector<corev1::PodPtr>& pods) {

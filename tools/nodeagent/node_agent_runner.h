@@ -38,6 +38,8 @@ struct NodeAgentConfig {
   std::string runtime_endpoint = "unix:///run/containerd/containerd.sock";
   std::string image_endpoint;     // empty: runtime_endpoint
   std::string pod_manifest_path;  // empty: no static pods
+  // false: an unknown manifest key outside the security and resource paths is logged, not refused.
+  bool refuse_unknown_fields = true;
   std::string root_dir = "/var/lib/krl-nodeagent";
   std::string pod_logs_dir = "/var/log/pods";
   absl::Duration runtime_request_timeout = absl::Minutes(2);
