@@ -30,9 +30,9 @@ AdmitResult AppArmorAdmitHandler::Admit(const corev1::Pod& pod) const {
       absl::StatusOr<std::optional<corev1::AppArmorProfile>> profile =
           kuberuntime::AppArmorProfileFor(pod, container);
       if (!profile.ok()) {
-        return AdmitResult::Refused(std::string(kAppArmorReason),
-                                    absl::StrCat("Cannot enforce AppArmor: ",
-                                                 profile.status().message()));
+        return AdmitResult::Refused(
+            std::string(kAppArmorReason),
+            absl::StrCat("Cannot enforce AppArmor: ", profile.status().message()));
       }
       if (*profile && (*profile)->type != corev1::AppArmorProfileType::kUnconfined) {
         required = true;

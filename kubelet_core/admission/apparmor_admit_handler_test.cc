@@ -20,7 +20,8 @@ corev1::Pod TwoContainerPod() {
   return pod;
 }
 
-const absl::Status kNoAppArmor = absl::FailedPreconditionError("AppArmor is not enabled on the host");
+const absl::Status kNoAppArmor =
+    absl::FailedPreconditionError("AppArmor is not enabled on the host");
 
 TEST_CASE("a pod that asks for no AppArmor profile is admitted on a host without AppArmor") {
   CHECK(AppArmorAdmitHandler(kNoAppArmor).Admit(TwoContainerPod()).admit);

@@ -289,9 +289,9 @@ bool NodeAgent::RejectIfRefused(const corev1::PodPtr& pod, DesiredPod* desired) 
   admission::AdmitResult result = Admit(*pod);
   if (result.admit) return false;
   log::Warning("pod rejected at admission", {{"pod", FullName(*pod)},
-                                              {"uid", pod->metadata.uid},
-                                              {"reason", result.reason},
-                                              {"message", result.message}});
+                                             {"uid", pod->metadata.uid},
+                                             {"reason", result.reason},
+                                             {"message", result.message}});
   desired->rejected = true;
   desired->status = corev1::PodStatus();
   desired->status.phase = corev1::PodPhase::kFailed;

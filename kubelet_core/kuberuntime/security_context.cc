@@ -135,10 +135,18 @@ bool HasPrivilegedContainer(const corev1::Pod& pod) {
 }  // namespace
 
 const std::vector<std::string>& DefaultMaskedPaths() {
-  static const std::vector<std::string>* const kPaths = new std::vector<std::string>{
-      "/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-      "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-      "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
+  static const std::vector<std::string>* const kPaths =
+      new std::vector<std::string>{"/proc/asound",
+                                   "/proc/acpi",
+                                   "/proc/kcore",
+                                   "/proc/keys",
+                                   "/proc/latency_stats",
+                                   "/proc/timer_list",
+                                   "/proc/timer_stats",
+                                   "/proc/sched_debug",
+                                   "/proc/scsi",
+                                   "/sys/firmware",
+                                   "/sys/devices/virtual/powercap"};
   return *kPaths;
 }
 
@@ -297,8 +305,8 @@ absl::Status VerifyRunAsNonRoot(const corev1::Pod& pod, const corev1::Container&
   if (!Effective(csc.run_as_non_root, psc.run_as_non_root).value_or(false)) {
     return absl::OkStatus();
   }
-  const std::string where = absl::StrCat("(pod: \"", container::PodFullName(pod),
-                                         "\", container: ", container.name, ")");
+  const std::string where =
+      absl::StrCat("(pod: \"", container::PodFullName(pod), "\", container: ", container.name, ")");
   if (std::optional<int64_t> user = Effective(csc.run_as_user, psc.run_as_user)) {
     if (*user == 0) {
       return absl::FailedPreconditionError(
@@ -311,9 +319,9 @@ absl::Status VerifyRunAsNonRoot(const corev1::Pod& pod, const corev1::Container&
         absl::StrCat("container has runAsNonRoot and image will run as root ", where));
   }
   if (!context.image_uid && !context.image_username.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "container has runAsNonRoot and image has non-numeric user (", context.image_username,
-        "), cannot verify user is non-root ", where));
+    return absl::FailedPreconditionError(
+        absl::StrCat("container has runAsNonRoot and image has non-numeric user (",
+                     context.image_username, "), cannot verify user is non-root ", where));
   }
   return absl::OkStatus();
 }

@@ -38,7 +38,8 @@ namespace kuberuntime {
 // The annotation prefixes of the profiles the kubelet read before the fields existed.
 inline constexpr absl::string_view kAppArmorAnnotationPrefix =
     "container.apparmor.security.beta.kubernetes.io/";
-inline constexpr absl::string_view kSeccompPodAnnotation = "seccomp.security.alpha.kubernetes.io/pod";
+inline constexpr absl::string_view kSeccompPodAnnotation =
+    "seccomp.security.alpha.kubernetes.io/pod";
 inline constexpr absl::string_view kSeccompContainerAnnotationPrefix =
     "container.seccomp.security.alpha.kubernetes.io/";
 

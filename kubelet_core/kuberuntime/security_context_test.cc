@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
@@ -92,8 +91,7 @@ TEST_CASE("the deprecated seccomp annotations are honoured when no field is set"
   CHECK(ContainerContextOf(pod).seccomp().profile_type() == cri::SecurityProfile::RuntimeDefault);
   pod.metadata.annotations["container.seccomp.security.alpha.kubernetes.io/app"] =
       "localhost/strict.json";
-  CHECK(ContainerContextOf(pod).seccomp().localhost_ref() ==
-        "/var/lib/agent/seccomp/strict.json");
+  CHECK(ContainerContextOf(pod).seccomp().localhost_ref() == "/var/lib/agent/seccomp/strict.json");
   pod.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] = "sometimes";
   CHECK_FALSE(SandboxSecurityContext(pod, Options()).ok());
 }

@@ -191,7 +191,7 @@ int Main(int argc, char** argv) {
   config.node_ips = absl::GetFlag(FLAGS_node_ip);
   config.port = absl::GetFlag(FLAGS_port);
   for (const auto& [flag, ips] : {std::make_pair("--node-ip", &config.node_ips),
-                                   std::make_pair("--cluster-dns", &config.cluster_dns)}) {
+                                  std::make_pair("--cluster-dns", &config.cluster_dns)}) {
     for (const std::string& ip : *ips) {
       in6_addr address;
       if (inet_pton(AF_INET, ip.c_str(), &address) != 1 &&

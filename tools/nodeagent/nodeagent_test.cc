@@ -104,8 +104,8 @@ TEST_CASE(
     pods.clear();
     for (const run_demo::PodRow& row : *rows) pods[row.name] = row;
     settled = pods.size() == 5 && pods["web-test"].status == "Running" &&
-              pods["restricted-test"].status == "Running" &&
-              pods["web-test"].all_ready && pods["init-demo-test"].status == "Running" &&
+              pods["restricted-test"].status == "Running" && pods["web-test"].all_ready &&
+              pods["init-demo-test"].status == "Running" &&
               pods["liveness-test"].status == "Running" && pods["crash-test"].restarts >= 1 &&
               pods["crash-test"].status == "CrashLoopBackOff";
   }
