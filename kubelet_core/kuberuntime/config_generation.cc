@@ -15,7 +15,11 @@
 #include "absl/strings/str_format.h"
 #include "kubelet_core/container/helpers.h"
 #include "kubelet_core/kuberuntime/container_logs.h"
+#include "kubelet_core/kuberuntime/dns_config.h"
+#include "kubelet_core/kuberuntime/downward_api.h"
+#include "kubelet_core/kuberuntime/etc_hosts.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/pod_volumes.h"
 #include "kubelet_core/kuberuntime/security_context.h"
 
 namespace krl {
@@ -29,7 +33,6 @@ constexpr int64_t kMinQuotaPeriod = 1000;
 constexpr int64_t kQuotaPeriod = 100000;  // 100 ms in microseconds
 constexpr int64_t kGuaranteedOOMScoreAdj = -997;
 constexpr int64_t kBestEffortOOMScoreAdj = 1000;
-constexpr size_t kMaxHostnameLength = 63;
 
 std::string JoinPath(absl::string_view a, absl::string_view b) {
   if (b.empty()) return std::string(a);
@@ -102,36 +105,6 @@ cri::Protocol ToRuntimeProtocol(corev1::Protocol p) {
   return cri::Protocol::TCP;
 }
 
-// The DNS config of a pod, or nothing to let the runtime give it the node's resolver.
-std::optional<cri::DNSConfig> DnsConfigForPod(const corev1::Pod& pod,
-                                              const KubeRuntimeManagerOptions& options) {
-  cri::DNSConfig dns;
-  bool set = false;
-  corev1::DNSPolicy policy = pod.spec.dns_policy;
-  bool cluster = (policy == corev1::DNSPolicy::kClusterFirst && !pod.spec.host_network) ||
-                 policy == corev1::DNSPolicy::kClusterFirstWithHostNet;
-  if (cluster && !options.cluster_dns.empty()) {
-    for (const std::string& server : options.cluster_dns) dns.add_servers(server);
-    const std::string& domain = options.cluster_domain;
-    dns.add_searches(absl::StrCat(pod.metadata.namespace_, ".svc.", domain));
-    dns.add_searches(absl::StrCat("svc.", domain));
-    dns.add_searches(domain);
-    dns.add_options("ndots:5");
-    set = true;
-  }
-  if (pod.spec.dns_config) {
-    for (const std::string& s : pod.spec.dns_config->nameservers) dns.add_servers(s);
-    for (const std::string& s : pod.spec.dns_config->searches) dns.add_searches(s);
-    for (const corev1::PodDNSConfigOption& o : pod.spec.dns_config->options) {
-      dns.add_options(o.value ? absl::StrCat(o.name, ":", *o.value) : o.name);
-    }
-    set = true;
-  }
-  if (policy == corev1::DNSPolicy::kNone) set = true;  // exactly the pod's dnsConfig
-  if (!set) return std::nullopt;
-  return dns;
-}
-
 absl::StatusOr<std::string> VolumeHostPath(const corev1::Volume& volume, const corev1::Pod& pod,
                                            const KubeRuntimeManagerOptions& options) {
   if (volume.host_path) {
@@ -197,18 +170,22 @@ absl::StatusOr<std::string> VolumeHostPath(const corev1::Volume& volume, const c
     }
     return path;
   }
-  if (volume.empty_dir) {
-    if (options.root_dir.empty()) {
-      return absl::FailedPreconditionError("emptyDir volumes need the manager's root_dir");
-    }
-    std::string path = JoinPath(
-        options.root_dir,
-        absl::StrCat("pods/", pod.metadata.uid, "/volumes/kubernetes.io~empty-dir/", volume.name));
-    // World-writable, as Kubernetes makes emptyDir folders.
-    if (absl::Status made = MakeDirs(path, 0777); !made.ok()) return made;
-    return path;
-  }
+  if (volume.empty_dir) return SetUpEmptyDir(volume, pod, options);
+  if (volume.downward_api) return SetUpDownwardAPIVolume(volume, pod, options);
   return absl::InvalidArgumentError(absl::StrCat("volume ", volume.name, " has no source"));
+}
+
+cri::MountPropagation MountPropagationFor(std::optional<corev1::MountPropagationMode> mode) {
+  if (!mode) return cri::MountPropagation::PROPAGATION_PRIVATE;
+  switch (*mode) {
+    case corev1::MountPropagationMode::kHostToContainer:
+      return cri::MountPropagation::PROPAGATION_HOST_TO_CONTAINER;
+    case corev1::MountPropagationMode::kBidirectional:
+      return cri::MountPropagation::PROPAGATION_BIDIRECTIONAL;
+    case corev1::MountPropagationMode::kNone:
+      break;
+  }
+  return cri::MountPropagation::PROPAGATION_PRIVATE;
 }
 
 // An 8-hex-digit random name, as the kubelet names termination message files.
@@ -239,18 +216,17 @@ absl::StatusOr<cri::PodSandboxConfig> GeneratePodSandboxConfig(
   for (const auto& [k, v] : NewPodAnnotations(pod)) (*config.mutable_annotations())[k] = v;
 
   if (!pod.spec.host_network) {
-    std::string hostname = pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname;
-    if (hostname.size() > kMaxHostnameLength) hostname.resize(kMaxHostnameLength);
-    while (!hostname.empty() && (hostname.back() == '-' || hostname.back() == '.')) {
-      hostname.pop_back();
-    }
-    config.set_hostname(hostname);
+    absl::StatusOr<PodHostname> name = GeneratePodHostnameAndDomain(pod, options.cluster_domain);
+    if (!name.ok()) return name.status();
+    absl::StatusOr<std::string> hostname = NodenameForKernel(*name, pod.spec.set_hostname_as_fqdn);
+    if (!hostname.ok()) return hostname.status();
+    config.set_hostname(*hostname);
   }
   config.set_log_directory(BuildPodLogsDirectory(options.pod_logs_root, pod.metadata.namespace_,
                                                  pod.metadata.name, pod.metadata.uid));
-  if (std::optional<cri::DNSConfig> dns = DnsConfigForPod(pod, options)) {
-    *config.mutable_dns_config() = *dns;
-  }
+  absl::StatusOr<cri::DNSConfig> dns = PodDNSConfig(pod, options);
+  if (!dns.ok()) return dns.status();
+  *config.mutable_dns_config() = *std::move(dns);
   for (const corev1::Container& c : pod.spec.containers) {
     for (const corev1::ContainerPort& port : c.ports) {
       cri::PortMapping* mapping = config.add_port_mappings();
@@ -271,6 +247,54 @@ absl::StatusOr<cri::PodSandboxConfig> GeneratePodSandboxConfig(
     (*linux->mutable_sysctls())[NormalizeSysctlName(s.name)] = s.value;
   }
   return config;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> MakeEnvironmentVariables(
+    const corev1::Container& container, const corev1::Pod& pod,
+    const KubeRuntimeManagerOptions& options, const ContainerContext& context) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::map<std::string, size_t> index;  // name -> position in `out`
+  std::map<std::string, std::string> env;
+  std::optional<DownwardAPIContext> downward;  // computed on first use (IPs, node capacity)
+  auto downward_context = [&]() -> const DownwardAPIContext& {
+    if (!downward) {
+      downward.emplace();
+      downward->pod_ips = context.pod_ips;
+      downward->node_ips = NodeIPs(options);
+      downward->allocatable = NodeAllocatableFor(options);
+    }
+    return *downward;
+  };
+  for (const corev1::EnvVar& e : container.env) {
+    std::string value = e.value;
+    if (!value.empty()) {
+      value = ExpandEnv(value, env);
+    } else if (e.value_from && e.value_from->field_ref) {
+      absl::StatusOr<std::string> v =
+          PodFieldValue(pod, *e.value_from->field_ref, downward_context());
+      if (!v.ok()) {
+        return absl::Status(v.status().code(),
+                            absl::StrCat("env ", e.name, ": ", v.status().message()));
+      }
+      value = *std::move(v);
+    } else if (e.value_from && e.value_from->resource_field_ref) {
+      absl::StatusOr<std::string> v = ContainerResourceValue(
+          *e.value_from->resource_field_ref, pod, &container, downward_context().allocatable);
+      if (!v.ok()) {
+        return absl::Status(v.status().code(),
+                            absl::StrCat("env ", e.name, ": ", v.status().message()));
+      }
+      value = *std::move(v);
+    }
+    env[e.name] = value;
+    auto [it, added] = index.emplace(e.name, out.size());
+    if (added) {
+      out.emplace_back(e.name, value);
+    } else {
+      out[it->second].second = value;  // a later definition wins, as the kubelet's map
+    }
+  }
+  return out;
 }
 
 std::string ExpandEnv(absl::string_view text, const std::map<std::string, std::string>& env) {
@@ -372,11 +396,13 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
 
   // Environment first: values may refer to variables defined before them.
   std::map<std::string, std::string> env;
-  for (const corev1::EnvVar& e : container.env) {
-    std::string value = ExpandEnv(e.value, env);
-    env[e.name] = value;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> envs =
+      MakeEnvironmentVariables(container, pod, options, context);
+  if (!envs.ok()) return envs.status();
+  for (const auto& [name, value] : *envs) {
+    env[name] = value;
     cri::KeyValue* kv = config.add_envs();
-    kv->set_key(e.name);
+    kv->set_key(name);
     kv->set_value(value);
   }
   for (const std::string& c : container.command) config.add_command(ExpandEnv(c, env));
@@ -402,8 +428,10 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
   config.set_stdin_once(container.stdin_once);
   config.set_tty(container.tty);
 
-  // Volume mounts.
+  // Volume mounts, then the managed /etc/hosts unless the container mounts its own.
+  bool mount_etc_hosts = ShouldMountHostsFile(pod, context.pod_ips);
   for (const corev1::VolumeMount& m : container.volume_mounts) {
+    if (m.mount_path == kEtcHostsPath) mount_etc_hosts = false;
     const corev1::Volume* volume = nullptr;
     for (const corev1::Volume& v : pod.spec.volumes) {
       if (v.name == m.name) volume = &v;
@@ -412,20 +440,47 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot find volume \"", m.name, "\" to mount into container \"", container.name, "\""));
     }
+    std::string sub_path = m.sub_path;
+    if (!m.sub_path_expr.empty()) {
+      absl::StatusOr<std::string> expanded = ExpandSubPathExpr(m.sub_path_expr, env);
+      if (!expanded.ok()) return expanded.status();
+      sub_path = *std::move(expanded);
+    }
+    if (!sub_path.empty()) {
+      if (absl::Status valid = ValidateSubPath(sub_path); !valid.ok()) return valid;
+    }
     absl::StatusOr<std::string> host = VolumeHostPath(*volume, pod, options);
     if (!host.ok()) return host.status();
     std::string host_path = *host;
-    if (!m.sub_path.empty()) {
-      host_path = JoinPath(host_path, m.sub_path);
+    if (!sub_path.empty()) {
+      host_path = JoinPath(host_path, sub_path);
       struct stat st;
-      if (::stat(host_path.c_str(), &st) != 0) {
-        if (absl::Status made = MakeDirs(host_path, 0755); !made.ok()) return made;
+      if (::lstat(host_path.c_str(), &st) != 0) {
+        // Created now with the volume's mode (so fsGroup's g+rwx and setgid carry over).
+        struct stat volume_st;
+        mode_t mode = 0755;
+        if (::stat(host->c_str(), &volume_st) == 0) mode = volume_st.st_mode & 07777;
+        if (absl::Status made = MakeDirectories(host_path, mode); !made.ok()) {
+          return absl::Status(made.code(),
+                              absl::StrCat("failed to create subPath directory for volumeMount \"",
+                                           m.name, "\" of container \"", container.name, "\""));
+        }
       }
     }
     cri::Mount* mount = config.add_mounts();
     mount->set_host_path(host_path);
     mount->set_container_path(m.mount_path);
     mount->set_readonly(m.read_only);
+    mount->set_propagation(MountPropagationFor(m.mount_propagation));
+  }
+  if (mount_etc_hosts) {
+    absl::StatusOr<std::string> hosts = EnsureHostsFile(pod, context.pod_ips, options);
+    if (!hosts.ok()) return hosts.status();
+    cri::Mount* mount = config.add_mounts();
+    mount->set_host_path(*hosts);
+    mount->set_container_path(std::string(kEtcHostsPath));
+    mount->set_readonly(false);
+    mount->set_selinux_relabel(true);
   }
 
   // The termination message file, mounted where the container writes its last words.

@@ -3,14 +3,16 @@
 // metadata and attempt, labels and annotations, log paths, hostname and DNS, port mappings,
 // namespaces (host network / PID / IPC, shared process namespace), security contexts, resources
 // (cpu shares, CFS quota, memory limit, oom_score_adj by QoS class), environment with $(VAR)
-// expansion, volume mounts (hostPath, emptyDir) and the termination message file.
+// expansion and the downward API, volume mounts (hostPath, emptyDir incl. tmpfs, downwardAPI;
+// subPath / subPathExpr, propagation), the managed /etc/hosts and the termination message file.
 //
 //   absl::StatusOr<cri::PodSandboxConfig> sandbox = GeneratePodSandboxConfig(pod, 0, options);
 //   absl::StatusOr<cri::ContainerConfig> config =
 //       GenerateContainerConfig(pod.spec.containers[0], pod, 0, image_ref, options);
 //
 // GenerateContainerConfig creates the folders and files it mounts (log folder, termination
-// message file, emptyDir folders, hostPath DirectoryOrCreate/FileOrCreate). Thread safe.
+// message file, emptyDir folders and tmpfs mounts, downwardAPI files, etc-hosts, hostPath
+// DirectoryOrCreate/FileOrCreate). Thread safe.
 #ifndef KRL_KUBELET_CORE_KUBERUNTIME_CONFIG_GENERATION_H_
 #define KRL_KUBELET_CORE_KUBERUNTIME_CONFIG_GENERATION_H_
 
@@ -52,6 +54,14 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     const corev1::Container& container, const corev1::Pod& pod, int restart_count,
     absl::string_view image_ref, const KubeRuntimeManagerOptions& options,
     const ContainerContext& context = ContainerContext());
+
+// The container's environment as the kubelet makes it: each variable in order, its value
+// $(VAR)-expanded from those before it, or from the downward API (valueFrom.fieldRef /
+// resourceFieldRef, downward_api.h; the pod IPs from `context`). A name defined twice keeps its
+// first position and its last value (the kubelet builds a map, so its order is unspecified).
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> MakeEnvironmentVariables(
+    const corev1::Container& container, const corev1::Pod& pod,
+    const KubeRuntimeManagerOptions& options, const ContainerContext& context);
 
 // $(NAME) references in `text` replaced from `env`; "$$" escapes a '$'; unknown references stay
 // as written (Kubernetes' expansion rules).

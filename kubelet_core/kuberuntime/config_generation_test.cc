@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace krl {
 namespace kubelet_core {
@@ -18,6 +20,9 @@ struct Dirs {
     options.pod_logs_root = root + "/logs";
     options.root_dir = root + "/state";
     options.node_memory_capacity_bytes = 1000 * 1000 * 1000;
+    options.resolv_conf = root + "/resolv.conf";
+    std::ofstream(options.resolv_conf) << "nameserver 192.0.2.53\nsearch example.com\n";
+    options.node_ips = {"192.0.2.7"};
   }
   ~Dirs() {
     std::error_code ignored;
@@ -60,7 +65,10 @@ TEST_CASE("the sandbox config carries identity, hostname, logs, namespaces and p
   CHECK(config.metadata().attempt() == 2);
   CHECK(config.hostname() == "web");
   CHECK(config.log_directory() == d.root + "/logs/shop_web_u1");
-  CHECK_FALSE(config.has_dns_config());
+  // No cluster DNS: ClusterFirst falls back to the node's resolv.conf.
+  REQUIRE(config.dns_config().servers_size() == 1);
+  CHECK(config.dns_config().servers(0) == "192.0.2.53");
+  CHECK(config.dns_config().searches(0) == "example.com");
   REQUIRE(config.port_mappings_size() == 1);
   CHECK(config.port_mappings(0).host_port() == 8080);
   CHECK(config.port_mappings(0).protocol() == cri::Protocol::UDP);
@@ -84,6 +92,7 @@ TEST_CASE("cluster DNS applies to ClusterFirst pods, dnsConfig is merged") {
   cri::PodSandboxConfig config = *GeneratePodSandboxConfig(pod, 0, d.options);
   CHECK(config.dns_config().servers(0) == "10.96.0.10");
   CHECK(config.dns_config().searches(0) == "shop.svc.cluster.local");
+  CHECK(config.dns_config().searches(3) == "example.com");  // the node's, after the cluster's
   CHECK(config.dns_config().options(0) == "ndots:5");
   pod.spec.dns_policy = corev1::DNSPolicy::kNone;
   pod.spec.dns_config.emplace().nameservers = {"1.1.1.1"};
@@ -206,6 +215,201 @@ TEST_CASE("security contexts: the container's settings win over the pod's") {
   cri::PodSandboxConfig sandbox = *GeneratePodSandboxConfig(pod, 0, d.options);
   CHECK(sandbox.linux().security_context().privileged());
   CHECK(sandbox.linux().security_context().run_as_user().value() == 1000);
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::map<std::string, std::string> EnvOf(const cri::ContainerConfig& config) {
+  std::map<std::string, std::string> env;
+  for (const cri::KeyValue& kv : config.envs()) env[kv.key()] = kv.value();
+  return env;
+}
+
+corev1::EnvVar FieldEnv(const char* name, const char* path) {
+  corev1::EnvVar e;
+  e.name = name;
+  e.value_from.emplace().field_ref = corev1::ObjectFieldSelector{"v1", path};
+  return e;
+}
+
+corev1::EnvVar ResourceEnv(const char* name, const char* container, const char* resource,
+                           const char* divisor) {
+  corev1::EnvVar e;
+  e.name = name;
+  corev1::ResourceFieldSelector s{container, resource, std::nullopt};
+  if (divisor != nullptr) s.divisor = Q(divisor);
+  e.value_from.emplace().resource_field_ref = s;
+  return e;
+}
+
+TEST_CASE("downward API env values are the kubelet's and later variables may refer to them") {
+  Dirs d;
+  d.options.node_ips = {"192.0.2.7", "2001:db8::7"};
+  d.options.node_cpu_capacity_millis = 4000;
+  corev1::Pod pod = SamplePod();
+  pod.metadata.labels = {{"app", "shop-web"}};
+  pod.metadata.annotations = {{"build", "42"}};
+  pod.spec.node_name = "node-1";
+  pod.spec.service_account_name = "builder";
+  corev1::Container other;
+  other.name = "other";
+  other.resources.limits.cpu = Q("2");
+  pod.spec.containers.push_back(other);
+  corev1::Container& c = pod.spec.containers[0];
+  c.resources.limits.memory = Q("64Mi");
+  c.resources.requests.cpu = Q("100m");
+  c.env = {FieldEnv("POD_NAME", "metadata.name"),
+           FieldEnv("POD_NAMESPACE", "metadata.namespace"),
+           FieldEnv("POD_UID", "metadata.uid"),
+           FieldEnv("APP", "metadata.labels['app']"),
+           FieldEnv("BUILD", "metadata.annotations['build']"),
+           FieldEnv("NODE", "spec.nodeName"),
+           FieldEnv("SA", "spec.serviceAccountName"),
+           FieldEnv("HOST_IP", "status.hostIP"),
+           FieldEnv("HOST_IPS", "status.hostIPs"),
+           FieldEnv("POD_IP", "status.podIP"),
+           FieldEnv("POD_IPS", "status.podIPs"),
+           ResourceEnv("MEM_MI", "", "limits.memory", "1Mi"),
+           ResourceEnv("CPU_REQ_M", "", "requests.cpu", "1m"),
+           ResourceEnv("CPU_LIMIT", "", "limits.cpu", nullptr),
+           ResourceEnv("OTHER_CPU", "other", "limits.cpu", nullptr),
+           {"URL", "http://$(POD_IP):8080/$(POD_NAME)", std::nullopt},
+           {"POD_NAME", "renamed", std::nullopt}};
+  ContainerContext context;
+  context.pod_ips = {"198.18.0.5", "fd00::5"};
+  cri::ContainerConfig config = *GenerateContainerConfig(c, pod, 0, "img", d.options, context);
+  std::map<std::string, std::string> env = EnvOf(config);
+  CHECK(env["POD_NAMESPACE"] == "shop");
+  CHECK(env["POD_UID"] == "u1");
+  CHECK(env["APP"] == "shop-web");
+  CHECK(env["BUILD"] == "42");
+  CHECK(env["NODE"] == "node-1");
+  CHECK(env["SA"] == "builder");
+  CHECK(env["HOST_IP"] == "192.0.2.7");
+  CHECK(env["HOST_IPS"] == "192.0.2.7,2001:db8::7");
+  CHECK(env["POD_IP"] == "198.18.0.5");
+  CHECK(env["POD_IPS"] == "198.18.0.5,fd00::5");
+  CHECK(env["MEM_MI"] == "64");
+  CHECK(env["CPU_REQ_M"] == "100");
+  CHECK(env["CPU_LIMIT"] == "4");  // no limit: the node's 4 cores
+  CHECK(env["OTHER_CPU"] == "2");
+  CHECK(env["URL"] == "http://198.18.0.5:8080/web");
+  // Defined twice: one entry, at its first place, with the last value.
+  CHECK(config.envs_size() == 16);
+  CHECK(config.envs(0).key() == "POD_NAME");
+  CHECK(config.envs(0).value() == "renamed");
+
+  c.env = {FieldEnv("BAD", "spec.nothing")};
+  absl::StatusOr<cri::ContainerConfig> refused =
+      GenerateContainerConfig(c, pod, 0, "img", d.options, context);
+  CHECK(absl::IsInvalidArgument(refused.status()));
+  CHECK_THAT(std::string(refused.status().message()), Catch::Contains("spec.nothing"));
+}
+
+TEST_CASE("mounts carry propagation; subPathExpr expands from the env and is refused outside") {
+  Dirs d;
+  corev1::Pod pod = SamplePod();
+  corev1::Volume scratch;
+  scratch.name = "scratch";
+  scratch.empty_dir = corev1::EmptyDirVolumeSource{};
+  pod.spec.volumes = {scratch};
+  corev1::Container& c = pod.spec.containers[0];
+  c.env = {FieldEnv("POD_NAME", "metadata.name")};
+  corev1::VolumeMount none{"scratch", "/a", false, "", "", corev1::MountPropagationMode::kNone};
+  corev1::VolumeMount h2c{"scratch",
+                          "/b",
+                          true,
+                          "",
+                          "$(POD_NAME)/logs",
+                          corev1::MountPropagationMode::kHostToContainer};
+  corev1::VolumeMount bidi{"scratch", "/c", false,
+                           "",        "",   corev1::MountPropagationMode::kBidirectional};
+  corev1::VolumeMount unset{"scratch", "/d", false, "", "", std::nullopt};
+  c.volume_mounts = {none, h2c, bidi, unset};
+  cri::ContainerConfig config = *GenerateContainerConfig(c, pod, 0, "img", d.options);
+  REQUIRE(config.mounts_size() == 5);  // and the termination message file; no IP: no hosts
+  CHECK(config.mounts(0).propagation() == cri::MountPropagation::PROPAGATION_PRIVATE);
+  CHECK(config.mounts(1).propagation() == cri::MountPropagation::PROPAGATION_HOST_TO_CONTAINER);
+  CHECK(config.mounts(2).propagation() == cri::MountPropagation::PROPAGATION_BIDIRECTIONAL);
+  CHECK(config.mounts(3).propagation() == cri::MountPropagation::PROPAGATION_PRIVATE);
+  const std::string volume = d.root + "/state/pods/u1/volumes/kubernetes.io~empty-dir/scratch";
+  CHECK(config.mounts(1).host_path() == volume + "/web/logs");
+  CHECK(config.mounts(1).readonly());
+  struct stat st;
+  REQUIRE(::stat((volume + "/web/logs").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0777);  // the volume's own mode
+
+  for (const char* bad : {"$(MISSING)", "/abs", "../up", "a/../../up"}) {
+    c.volume_mounts = {{"scratch", "/x", false, "", bad, std::nullopt}};
+    CHECK(absl::IsInvalidArgument(GenerateContainerConfig(c, pod, 0, "img", d.options).status()));
+  }
+  c.volume_mounts = {{"scratch", "/x", false, "../up", "", std::nullopt}};
+  CHECK_FALSE(GenerateContainerConfig(c, pod, 0, "img", d.options).ok());
+}
+
+TEST_CASE(
+    "the managed /etc/hosts is mounted once the pod has an IP, unless the container has one") {
+  Dirs d;
+  corev1::Pod pod = SamplePod();
+  pod.spec.host_aliases = {{"10.1.2.3", {"foo.local"}}};
+  corev1::Container& c = pod.spec.containers[0];
+  ContainerContext context;
+  context.pod_ips = {"198.18.0.5"};
+  cri::ContainerConfig config = *GenerateContainerConfig(c, pod, 0, "img", d.options, context);
+  const cri::Mount& hosts = config.mounts(config.mounts_size() - 2);  // before termination-log
+  CHECK(hosts.container_path() == "/etc/hosts");
+  CHECK(hosts.host_path() == d.root + "/state/pods/u1/etc-hosts");
+  CHECK_FALSE(hosts.readonly());
+  CHECK_THAT(Read(hosts.host_path()), Catch::Contains("198.18.0.5\tweb\n"));
+  CHECK_THAT(Read(hosts.host_path()), Catch::Contains("10.1.2.3\tfoo.local\n"));
+
+  corev1::Volume own;
+  own.name = "own";
+  own.empty_dir = corev1::EmptyDirVolumeSource{};
+  pod.spec.volumes = {own};
+  c.volume_mounts = {{"own", "/etc/hosts", false, "hosts", "", std::nullopt}};
+  config = *GenerateContainerConfig(c, pod, 0, "img", d.options, context);
+  int etc_hosts = 0;
+  for (const cri::Mount& m : config.mounts()) etc_hosts += m.container_path() == "/etc/hosts";
+  CHECK(etc_hosts == 1);
+  CHECK(config.mounts(0).host_path() ==
+        d.root + "/state/pods/u1/volumes/kubernetes.io~empty-dir/own/hosts");
+}
+
+TEST_CASE("setHostnameAsFQDN makes the sandbox hostname the pod's FQDN, up to 64 characters") {
+  Dirs d;
+  corev1::Pod pod = SamplePod();
+  pod.spec.hostname = "db-0";
+  pod.spec.subdomain = "db";
+  CHECK(GeneratePodSandboxConfig(pod, 0, d.options)->hostname() == "db-0");
+  pod.spec.set_hostname_as_fqdn = true;
+  CHECK(GeneratePodSandboxConfig(pod, 0, d.options)->hostname() ==
+        "db-0.db.shop.svc.cluster.local");
+  pod.spec.hostname = std::string(40, 'h');
+  absl::StatusOr<cri::PodSandboxConfig> refused = GeneratePodSandboxConfig(pod, 0, d.options);
+  CHECK(absl::IsInvalidArgument(refused.status()));
+}
+
+TEST_CASE("a downwardAPI volume is mounted from its folder under the pod's volumes") {
+  Dirs d;
+  corev1::Pod pod = SamplePod();
+  corev1::Volume info;
+  info.name = "info";
+  info.downward_api.emplace().items = {
+      {"name", corev1::ObjectFieldSelector{"v1", "metadata.name"}, std::nullopt, std::nullopt}};
+  pod.spec.volumes = {info};
+  corev1::Container& c = pod.spec.containers[0];
+  c.volume_mounts = {{"info", "/etc/podinfo", true, "", "", std::nullopt}};
+  cri::ContainerConfig config = *GenerateContainerConfig(c, pod, 0, "img", d.options);
+  const std::string dir = d.root + "/state/pods/u1/volumes/kubernetes.io~downward-api/info";
+  CHECK(config.mounts(0).host_path() == dir);
+  CHECK(config.mounts(0).readonly());
+  CHECK(Read(dir + "/name") == "web");
 }
 
 }  // namespace

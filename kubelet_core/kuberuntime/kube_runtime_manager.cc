@@ -13,6 +13,7 @@
 #include "kubelet_core/container/api_pod_status.h"
 #include "kubelet_core/container/helpers.h"
 #include "kubelet_core/kuberuntime/config_generation.h"
+#include "kubelet_core/kuberuntime/downward_api.h"
 #include "kubelet_core/kuberuntime/labels.h"
 #include "kubelet_core/kuberuntime/status_conversion.h"
 #include "runtime/remote/response_validation.h"
@@ -123,6 +124,8 @@ absl::StatusOr<std::unique_ptr<KubeRuntimeManager>> KubeRuntimeManager::Create(
   log::Info("Container runtime initialized", {{"containerRuntime", version->runtime_name()},
                                               {"version", version->runtime_version()},
                                               {"apiVersion", version->runtime_api_version()}});
+  // Looked up once: host-network pods and the downward API read them at every sync.
+  if (options.node_ips.empty()) options.node_ips = NodeIPs(options);
   return std::unique_ptr<KubeRuntimeManager>(new KubeRuntimeManager(
       runtime, images, image_manager, clock, std::move(options), version->runtime_name()));
 }
@@ -223,7 +226,14 @@ PodSyncResult KubeRuntimeManager::SyncPodSteps(const corev1::Pod& pod,
   // Only the newest terminated attempt of each init container is kept.
   PruneInitContainersBeforeStart(pod, status);
 
-  std::vector<std::string> pod_ips = status.ips;
+  // downwardAPI volume files follow label and annotation changes (which restart nothing).
+  if (absl::Status updated = UpdateDownwardAPIVolumes(pod, options_); !updated.ok()) {
+    log::Error("Failed to update downwardAPI volumes", {{"pod", pod_name}, {"error", updated}});
+  }
+
+  // Host-network pods have the node's IPs, as the kubelet reports them (the runtime reports none).
+  std::vector<std::string> pod_ips =
+      pod.spec.host_network ? HostNetworkPodIPs(options_) : status.ips;
 
   // Step 4: the sandbox.
   std::string sandbox_id = actions.sandbox_id;

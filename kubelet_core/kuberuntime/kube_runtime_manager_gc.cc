@@ -13,6 +13,7 @@
 #include "kubelet_core/kuberuntime/container_logs.h"
 #include "kubelet_core/kuberuntime/kube_runtime_manager.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/pod_volumes.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -271,6 +272,13 @@ absl::Status KubeRuntimeManager::EvictPodDirectories(bool all_sources_ready) {
   for (const std::filesystem::directory_entry& entry : it) {
     const std::string uid = entry.path().filename().string();
     if (in_runtime.count(uid) > 0 || !options_.pod_state->ShouldPodContentBeRemoved(uid)) continue;
+    // Volumes mounted in the folder (medium-Memory emptyDirs) go first: removing through a mount
+    // would empty it and then fail. A folder that keeps a mount is left for the next round.
+    if (absl::Status unmounted = UnmountPodDirectory(entry.path().string()); !unmounted.ok()) {
+      log::Error("Failed to unmount pod volumes",
+                 {{"path", entry.path().string()}, {"error", unmounted}});
+      continue;
+    }
     std::filesystem::remove_all(entry.path(), error);
     if (error) {
       log::Error("Failed to remove pod directory",

@@ -25,9 +25,10 @@ struct KubeRuntimeManagerOptions {
   // Container logs: <pod_logs_root>/<namespace>_<name>_<uid>/<container>/<restartCount>.log.
   std::string pod_logs_root = "/var/log/pods";
   // The agent's state folder: termination message files
-  // (<root_dir>/pods/<uid>/containers/<name>/<random>) and emptyDir volumes
-  // (<root_dir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>). Empty: no termination
-  // message files (and emptyDir volumes are refused).
+  // (<root_dir>/pods/<uid>/containers/<name>/<random>), the managed hosts file
+  // (<root_dir>/pods/<uid>/etc-hosts), emptyDir and downwardAPI volumes
+  // (<root_dir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>, .../kubernetes.io~downward-api/
+  // <name>). Empty: no termination message files and no /etc/hosts (volumes are refused).
   std::string root_dir = "/var/lib/kubelet";
 
   // The CRI runtime handler of pods without runtimeClassName ("" is the runtime's default).
@@ -38,8 +39,13 @@ struct KubeRuntimeManagerOptions {
   std::string cgroup_parent;
   // Enforce cpu limits with CFS quota (the kubelet's --cpu-cfs-quota, default true).
   bool cpu_cfs_quota = true;
-  // Memory of the node, for the oom_score_adj of burstable containers; 0 reads the system's.
+  // Memory of the node, for the oom_score_adj of burstable containers, the downward API's
+  // default memory limit and the size of medium-Memory emptyDirs; 0 reads the system's.
   int64_t node_memory_capacity_bytes = 0;
+  // The node's cpu (millicores) and ephemeral storage (bytes), the downward API's defaults for
+  // unset limits; 0: the online CPUs, the size of the file system holding root_dir.
+  int64_t node_cpu_capacity_millis = 0;
+  int64_t node_ephemeral_storage_capacity_bytes = 0;
 
   // Security profiles (the kubelet's --seccomp-default, off by default): containers and sandboxes
   // whose pod sets no seccompProfile run with the runtime's default profile instead of none.
@@ -53,10 +59,15 @@ struct KubeRuntimeManagerOptions {
   std::vector<std::string> cluster_dns;
   std::string cluster_domain = "cluster.local";
   // The node's resolver configuration, read for dnsPolicy Default (and ClusterFirst without
-  // cluster DNS) as the kubelet's --resolv-conf; empty: the runtime's default.
+  // cluster DNS; its search domains also follow the cluster's) as the kubelet's --resolv-conf;
+  // empty: nameserver 127.0.0.1 (::1 for an IPv6 node IP) and search ".", as the kubelet.
   std::string resolv_conf = "/etc/resolv.conf";
+  // The node's hosts file, copied (with the pod's hostAliases) into host-network pods'
+  // <root_dir>/pods/<uid>/etc-hosts.
+  std::string etc_hosts_path = "/etc/hosts";
   // The node's IPs (the downward API's status.hostIP(s), and the pod IPs of host-network pods);
-  // empty: found from the host name's addresses when needed.
+  // empty: KubeRuntimeManager::Create looks them up once (the host name's addresses, else the
+  // interfaces').
   std::vector<std::string> node_ips;
 
   // CrashLoopBackOff: 10 s doubling to 300 s; reset after a container ran cleanly for twice the

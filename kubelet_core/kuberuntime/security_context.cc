@@ -23,12 +23,12 @@ std::string SeccompRoot(const KubeRuntimeManagerOptions& options) {
   return JoinPath(options.root_dir, "seccomp");
 }
 
-// A profile named by one of the old annotations: "runtime/default" (or "docker/default"),
-// "unconfined", "localhost/<path>".
+// A profile named by one of the old annotations: "runtime/default", "unconfined",
+// "localhost/<path>". The engine-specific default's old name is refused like any other value.
 absl::StatusOr<corev1::SeccompProfile> SeccompFromAnnotation(absl::string_view key,
                                                              absl::string_view value) {
   corev1::SeccompProfile profile;
-  if (value == "runtime/default" || value == "docker/default") {
+  if (value == "runtime/default") {
     profile.type = corev1::SeccompProfileType::kRuntimeDefault;
   } else if (value == "unconfined") {
     profile.type = corev1::SeccompProfileType::kUnconfined;

@@ -93,7 +93,7 @@ ABSL_FLAG(std::vector<std::string>, allowed_unsafe_sysctls, kDefaults.allowed_un
           "fs.mqueue.*) can be allowed. A pod asking for any other is refused (SysctlForbidden).");
 ABSL_FLAG(std::string, resolv_conf, kDefaults.resolv_conf,
           "The resolver configuration pods with dnsPolicy Default inherit (nameservers, search "
-          "domains, options); empty: the runtime's default.");
+          "domains, options); empty: nameserver 127.0.0.1 and search \".\", as the kubelet.");
 ABSL_FLAG(std::vector<std::string>, cluster_dns, kDefaults.cluster_dns,
           "Comma-separated DNS server IPs for pods with dnsPolicy ClusterFirst; none: they get "
           "the node's resolver, as with dnsPolicy Default.");
