@@ -1,8 +1,14 @@
 #include "testing/test_files.h"
 
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 
@@ -22,6 +28,26 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
     out << text;
   }
   std::filesystem::rename(aside, target);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string pattern = absl::StrCat("/tmp/", prefix, "-XXXXXX");
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    std::fprintf(stderr, "cannot make a temporary folder %s: %s\n", pattern.c_str(),
+                 std::strerror(errno));
+    std::abort();
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace testing

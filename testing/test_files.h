@@ -16,6 +16,24 @@ std::string Runfile(const std::string& path);
 // tool does: a folder watch never reads a half-written file.
 void WriteFileAtomically(const std::string& path, const std::string& text);
 
+// The whole content of a file; empty when it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// A fresh folder /tmp/<prefix>-XXXXXX, removed with all it holds when the object goes. Aborts
+// the test binary when no folder can be made.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "krl-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace testing
 }  // namespace krl
 

@@ -10,21 +10,16 @@
 #include <regex>
 #include <sstream>
 
+#include "testing/test_files.h"
+
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char dir[] = "/tmp/krl-aw-XXXXXX";
-    path = ::mkdtemp(dir);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
+// A fresh folder for one test, removed at its end.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("krl-aw") {}
 };
 
 std::string Read(const std::string& path) {
@@ -54,24 +49,24 @@ TEST_CASE("the atomic writer publishes a timestamped data folder through ..data 
   TempDir dir;
   std::map<std::string, FileProjection> payload = {{"labels", {"app=\"web\"", 0644}},
                                                    {"conf/limits/cpu", {"2", 0400}}};
-  absl::StatusOr<bool> written = WriteAtomically(dir.path, payload, nullptr);
+  absl::StatusOr<bool> written = WriteAtomically(dir.path(), payload, nullptr);
   REQUIRE(written.ok());
   CHECK(*written);
 
-  const std::string data = Link(dir.path + "/..data");
+  const std::string data = Link(dir.path() + "/..data");
   CHECK(std::regex_match(data, std::regex(R"(\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+)")));
-  CHECK(Link(dir.path + "/labels") == "..data/labels");
-  CHECK(Link(dir.path + "/conf") == "..data/conf");
-  CHECK(Entries(dir.path) == std::vector<std::string>{data, "..data", "conf", "labels"});
-  CHECK(Read(dir.path + "/labels") == "app=\"web\"");
-  CHECK(Read(dir.path + "/conf/limits/cpu") == "2");
+  CHECK(Link(dir.path() + "/labels") == "..data/labels");
+  CHECK(Link(dir.path() + "/conf") == "..data/conf");
+  CHECK(Entries(dir.path()) == std::vector<std::string>{data, "..data", "conf", "labels"});
+  CHECK(Read(dir.path() + "/labels") == "app=\"web\"");
+  CHECK(Read(dir.path() + "/conf/limits/cpu") == "2");
 
   struct stat st;
-  REQUIRE(::stat((dir.path + "/labels").c_str(), &st) == 0);
+  REQUIRE(::stat((dir.path() + "/labels").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0644);
-  REQUIRE(::stat((dir.path + "/conf/limits/cpu").c_str(), &st) == 0);
+  REQUIRE(::stat((dir.path() + "/conf/limits/cpu").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0400);
-  REQUIRE(::stat((dir.path + "/" + data).c_str(), &st) == 0);
+  REQUIRE(::stat((dir.path() + "/" + data).c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0755);
 }
 
@@ -79,29 +74,29 @@ TEST_CASE("an unchanged payload writes nothing; a change swaps ..data and drops 
   TempDir dir;
   std::map<std::string, FileProjection> payload = {{"labels", {"a=\"1\"", 0644}},
                                                    {"name", {"web", 0644}}};
-  REQUIRE(*WriteAtomically(dir.path, payload, nullptr));
-  const std::string first = Link(dir.path + "/..data");
-  CHECK_FALSE(*WriteAtomically(dir.path, payload, nullptr));
-  CHECK(Link(dir.path + "/..data") == first);
+  REQUIRE(*WriteAtomically(dir.path(), payload, nullptr));
+  const std::string first = Link(dir.path() + "/..data");
+  CHECK_FALSE(*WriteAtomically(dir.path(), payload, nullptr));
+  CHECK(Link(dir.path() + "/..data") == first);
 
   payload.erase("name");
   payload["labels"].data = "a=\"2\"";
   int perms_calls = 0;
   std::string perms_dir;
   absl::StatusOr<bool> written =
-      WriteAtomically(dir.path, payload, [&](const std::string& data_dir) {
+      WriteAtomically(dir.path(), payload, [&](const std::string& data_dir) {
         ++perms_calls;
         perms_dir = data_dir;
         return absl::OkStatus();
       });
   REQUIRE(written.ok());
   CHECK(*written);
-  const std::string second = Link(dir.path + "/..data");
+  const std::string second = Link(dir.path() + "/..data");
   CHECK(second != first);
   CHECK(perms_calls == 1);
-  CHECK(perms_dir == dir.path + "/" + second);
-  CHECK(Read(dir.path + "/labels") == "a=\"2\"");
-  CHECK(Entries(dir.path) == std::vector<std::string>{second, "..data", "labels"});
+  CHECK(perms_dir == dir.path() + "/" + second);
+  CHECK(Read(dir.path() + "/labels") == "a=\"2\"");
+  CHECK(Entries(dir.path()) == std::vector<std::string>{second, "..data", "labels"});
 }
 
 TEST_CASE("payload paths must be relative, without '..', and short enough") {
@@ -114,18 +109,18 @@ TEST_CASE("payload paths must be relative, without '..', and short enough") {
   CHECK_FALSE(ValidatePayloadPath("..data").ok());
   CHECK_FALSE(ValidatePayloadPath(std::string(256, 'x')).ok());
   TempDir dir;
-  CHECK_FALSE(WriteAtomically(dir.path, {{"../escape", {"x", 0644}}}, nullptr).ok());
-  CHECK_FALSE(WriteAtomically(dir.path + "/missing", {{"a", {"x", 0644}}}, nullptr).ok());
-  CHECK(Entries(dir.path).empty());
+  CHECK_FALSE(WriteAtomically(dir.path(), {{"../escape", {"x", 0644}}}, nullptr).ok());
+  CHECK_FALSE(WriteAtomically(dir.path() + "/missing", {{"a", {"x", 0644}}}, nullptr).ok());
+  CHECK(Entries(dir.path()).empty());
 }
 
 TEST_CASE("a failing permission hook publishes nothing and leaves no data folder") {
   TempDir dir;
   absl::StatusOr<bool> written =
-      WriteAtomically(dir.path, {{"a", {"x", 0644}}},
+      WriteAtomically(dir.path(), {{"a", {"x", 0644}}},
                       [](const std::string&) { return absl::PermissionDeniedError("no"); });
   CHECK(absl::IsPermissionDenied(written.status()));
-  CHECK(Entries(dir.path).empty());
+  CHECK(Entries(dir.path()).empty());
 }
 
 }  // namespace

@@ -40,25 +40,6 @@ std::string JoinPath(absl::string_view a, absl::string_view b) {
   return absl::StrCat(a, "/", b);
 }
 
-// mkdir -p with `mode` for the folders it creates.
-absl::Status MakeDirs(const std::string& path, mode_t mode) {
-  if (path.empty()) return absl::OkStatus();
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(path, " exists and is not a directory"));
-  }
-  size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    if (absl::Status parent = MakeDirs(path.substr(0, slash), mode); !parent.ok()) return parent;
-  }
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
-    return absl::UnknownError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
-  }
-  ::chmod(path.c_str(), mode);  // umask would narrow it
-  return absl::OkStatus();
-}
-
 int64_t MilliValue(const std::optional<corev1::Quantity>& q) {
   if (!q) return 0;
   absl::StatusOr<int64_t> v = q->MilliValue();
@@ -114,7 +95,7 @@ absl::StatusOr<std::string> VolumeHostPath(const corev1::Volume& volume, const c
     switch (volume.host_path->type) {
       case corev1::HostPathType::kDirectoryOrCreate:
         if (!exists) {
-          if (absl::Status made = MakeDirs(path, 0755); !made.ok()) return made;
+          if (absl::Status made = MakeDirectories(path, 0755); !made.ok()) return made;
         } else if (!S_ISDIR(st.st_mode)) {
           return absl::FailedPreconditionError(
               absl::StrCat("hostPath ", path, " is not a directory"));
@@ -124,7 +105,8 @@ absl::StatusOr<std::string> VolumeHostPath(const corev1::Volume& volume, const c
         if (!exists) {
           size_t slash = path.rfind('/');
           if (slash != std::string::npos && slash > 0) {
-            if (absl::Status made = MakeDirs(path.substr(0, slash), 0755); !made.ok()) return made;
+            if (absl::Status made = MakeDirectories(path.substr(0, slash), 0755); !made.ok())
+              return made;
           }
           int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
           if (fd < 0) {
@@ -419,7 +401,7 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
   const std::string log_dir =
       BuildContainerLogsDirectory(options.pod_logs_root, pod.metadata.namespace_, pod.metadata.name,
                                   pod.metadata.uid, container.name);
-  if (absl::Status made = MakeDirs(log_dir, 0755); !made.ok()) {
+  if (absl::Status made = MakeDirectories(log_dir, 0755); !made.ok()) {
     return absl::Status(made.code(), absl::StrCat("create container log directory for container ",
                                                   container.name, " failed: ", made.message()));
   }
@@ -487,7 +469,7 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
   if (!options.root_dir.empty() && !container.termination_message_path.empty()) {
     const std::string dir = JoinPath(
         options.root_dir, absl::StrCat("pods/", pod.metadata.uid, "/containers/", container.name));
-    if (absl::Status made = MakeDirs(dir, 0750); !made.ok()) return made;
+    if (absl::Status made = MakeDirectories(dir, 0750); !made.ok()) return made;
     const std::string file = JoinPath(dir, RandomName());
     int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {

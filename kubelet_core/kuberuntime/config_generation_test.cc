@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/test_files.h"
+
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
@@ -15,8 +17,6 @@ namespace {
 
 struct Dirs {
   Dirs() {
-    char dir[] = "/tmp/krl-cfg-XXXXXX";
-    root = ::mkdtemp(dir);
     options.pod_logs_root = root + "/logs";
     options.root_dir = root + "/state";
     options.node_memory_capacity_bytes = 1000 * 1000 * 1000;
@@ -24,11 +24,8 @@ struct Dirs {
     std::ofstream(options.resolv_conf) << "nameserver 192.0.2.53\nsearch example.com\n";
     options.node_ips = {"192.0.2.7"};
   }
-  ~Dirs() {
-    std::error_code ignored;
-    std::filesystem::remove_all(root, ignored);
-  }
-  std::string root;
+  testing::TempDir tmp{"krl-cfg"};
+  std::string root = tmp.path();
   KubeRuntimeManagerOptions options;
 };
 
@@ -217,12 +214,7 @@ TEST_CASE("security contexts: the container's settings win over the pod's") {
   CHECK(sandbox.linux().security_context().run_as_user().value() == 1000);
 }
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Read(const std::string& path) { return testing::ReadFile(path); }
 
 std::map<std::string, std::string> EnvOf(const cri::ContainerConfig& config) {
   std::map<std::string, std::string> env;

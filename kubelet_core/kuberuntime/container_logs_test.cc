@@ -7,22 +7,16 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "testing/test_files.h"
 
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char dir[] = "/tmp/krl-logs-XXXXXX";
-    path = ::mkdtemp(dir);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
+// A fresh folder for one test, removed at its end.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("krl-logs") {}
 };
 
 TEST_CASE("log paths follow the kubelet's layout") {
@@ -36,20 +30,20 @@ TEST_CASE("log paths follow the kubelet's layout") {
 
 TEST_CASE("the restart count continues after the largest log file") {
   TempDir dir;
-  CHECK(CalcRestartCountByLogDir(dir.path + "/missing") == 0);
-  CHECK(CalcRestartCountByLogDir(dir.path) == 0);
+  CHECK(CalcRestartCountByLogDir(dir.path() + "/missing") == 0);
+  CHECK(CalcRestartCountByLogDir(dir.path()) == 0);
   for (const char* name : {"0.log", "2.log", "5.log.20260101-000000", "x.log", "7.txt"}) {
-    std::ofstream(dir.path + "/" + name) << "";
+    std::ofstream(dir.path() + "/" + name) << "";
   }
-  CHECK(CalcRestartCountByLogDir(dir.path) == 6);
+  CHECK(CalcRestartCountByLogDir(dir.path()) == 6);
 }
 
 TEST_CASE("ReadAtMost returns the last bytes of a file") {
   TempDir dir;
-  std::ofstream(dir.path + "/f") << "0123456789";
-  CHECK(*ReadAtMost(dir.path + "/f", 4) == "6789");
-  CHECK(*ReadAtMost(dir.path + "/f", 100) == "0123456789");
-  CHECK(absl::IsNotFound(ReadAtMost(dir.path + "/none", 4).status()));
+  std::ofstream(dir.path() + "/f") << "0123456789";
+  CHECK(*ReadAtMost(dir.path() + "/f", 4) == "6789");
+  CHECK(*ReadAtMost(dir.path() + "/f", 100) == "0123456789");
+  CHECK(absl::IsNotFound(ReadAtMost(dir.path() + "/none", 4).status()));
 }
 
 TEST_CASE("CRI log lines are parsed with their stream and partial tag") {
@@ -68,7 +62,7 @@ TEST_CASE("CRI log lines are parsed with their stream and partial tag") {
 
 TEST_CASE("the log tail joins partial lines and is bounded by lines and bytes") {
   TempDir dir;
-  const std::string path = dir.path + "/0.log";
+  const std::string path = dir.path() + "/0.log";
   {
     std::ofstream log(path);
     for (int i = 0; i < 90; ++i) log << "2026-01-01T00:00:00Z stdout F line " << i << "\n";
@@ -79,7 +73,7 @@ TEST_CASE("the log tail joins partial lines and is bounded by lines and bytes") 
   CHECK_THAT(text, Catch::StartsWith("line 12\n"));
   CHECK_THAT(text, Catch::EndsWith("line 89\npartial\n"));
   CHECK(ReadLastLogText(path, 80, 8) == "partial\n");
-  CHECK_THAT(ReadLastLogText(dir.path + "/none", 80, 2048),
+  CHECK_THAT(ReadLastLogText(dir.path() + "/none", 80, 2048),
              Catch::StartsWith("Error on reading termination message from logs: "));
 }
 

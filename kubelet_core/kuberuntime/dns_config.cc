@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "kubelet_core/kuberuntime/pod_volumes.h"
 #include "runtime/util/log.h"
 
 namespace krl {
@@ -98,30 +99,9 @@ absl::StatusOr<ResolvConf> ParseResolvConf(absl::string_view text, ResolvConf* p
 }
 
 absl::StatusOr<ResolvConf> ReadResolvConf(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
-  }
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      return absl::UnknownError(absl::StrCat("read ", path, ": ", std::strerror(error)));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > kMaxResolvConfLength) {
-      ::close(fd);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " is longer than ", kMaxResolvConfLength, " bytes"));
-    }
-  }
-  ::close(fd);
-  absl::StatusOr<ResolvConf> conf = ParseResolvConf(text);
+  absl::StatusOr<std::string> text = ReadSmallFile(path, kMaxResolvConfLength);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<ResolvConf> conf = ParseResolvConf(*text);
   if (!conf.ok()) {
     return absl::Status(conf.status().code(), absl::StrCat(path, ": ", conf.status().message()));
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kubelet_core/kuberuntime/atomic_writer.h"
+#include "testing/test_files.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -18,29 +19,19 @@ namespace {
 
 struct Dirs {
   Dirs() {
-    char dir[] = "/tmp/krl-dapi-XXXXXX";
-    root = ::mkdtemp(dir);
     options.root_dir = root + "/state";
     options.node_memory_capacity_bytes = 8LL << 30;
     options.node_cpu_capacity_millis = 4000;
     options.node_ephemeral_storage_capacity_bytes = 100LL << 30;
   }
-  ~Dirs() {
-    std::error_code ignored;
-    std::filesystem::remove_all(root, ignored);
-  }
-  std::string root;
+  testing::TempDir tmp{"krl-dapi"};
+  std::string root = tmp.path();
   KubeRuntimeManagerOptions options;
 };
 
 corev1::Quantity Q(const char* text) { return *corev1::ParseQuantity(text); }
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Read(const std::string& path) { return testing::ReadFile(path); }
 
 corev1::Pod SamplePod() {
   corev1::Pod pod;

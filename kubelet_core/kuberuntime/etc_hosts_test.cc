@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/test_files.h"
+
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
@@ -15,26 +17,16 @@ namespace {
 
 struct Dirs {
   Dirs() {
-    char dir[] = "/tmp/krl-hosts-XXXXXX";
-    root = ::mkdtemp(dir);
     options.root_dir = root + "/state";
     options.etc_hosts_path = root + "/node-hosts";
     std::ofstream(options.etc_hosts_path) << "127.0.0.1\tlocalhost\n192.0.2.7\tnode-1\n";
   }
-  ~Dirs() {
-    std::error_code ignored;
-    std::filesystem::remove_all(root, ignored);
-  }
-  std::string root;
+  testing::TempDir tmp{"krl-hosts"};
+  std::string root = tmp.path();
   KubeRuntimeManagerOptions options;
 };
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Read(const std::string& path) { return testing::ReadFile(path); }
 
 corev1::Pod SamplePod() {
   corev1::Pod pod;

@@ -15,6 +15,7 @@
 #include "kubelet_core/kuberuntime/config_generation.h"
 #include "kubelet_core/kuberuntime/downward_api.h"
 #include "kubelet_core/kuberuntime/labels.h"
+#include "kubelet_core/kuberuntime/pod_volumes.h"
 #include "kubelet_core/kuberuntime/status_conversion.h"
 #include "runtime/remote/response_validation.h"
 #include "runtime/util/log.h"
@@ -37,20 +38,6 @@ std::string GoDuration(absl::Duration d) {
   if (hours > 0) return absl::StrCat(hours, "h", minutes, "m", rest, "s");
   if (minutes > 0) return absl::StrCat(minutes, "m", rest, "s");
   return absl::StrCat(rest, "s");
-}
-
-absl::Status MakeDirs(const std::string& path) {
-  if (path.empty()) return absl::OkStatus();
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0) return absl::OkStatus();
-  size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    if (absl::Status parent = MakeDirs(path.substr(0, slash)); !parent.ok()) return parent;
-  }
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::UnknownError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
 }
 
 // Answers of the runtime the manager must not act on. Any RuntimeService may answer (not only the
@@ -341,7 +328,7 @@ absl::StatusOr<std::string> KubeRuntimeManager::CreatePodSandbox(const corev1::P
                                                                  uint32_t attempt) {
   absl::StatusOr<cri::PodSandboxConfig> config = GeneratePodSandboxConfig(pod, attempt, options_);
   if (!config.ok()) return config.status();
-  if (absl::Status made = MakeDirs(config->log_directory()); !made.ok()) {
+  if (absl::Status made = MakeDirectories(config->log_directory(), 0755); !made.ok()) {
     return absl::Status(
         made.code(), absl::StrCat("create pod log directory for pod ", container::PodFullName(pod),
                                   " failed: ", made.message()));

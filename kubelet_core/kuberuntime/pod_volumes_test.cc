@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/test_files.h"
+
 namespace krl {
 namespace kubelet_core {
 namespace kuberuntime {
@@ -17,18 +19,13 @@ namespace {
 
 struct Dirs {
   Dirs() {
-    char dir[] = "/tmp/krl-vol-XXXXXX";
-    root = ::mkdtemp(dir);
     options.root_dir = root + "/state";
     options.node_memory_capacity_bytes = 1LL << 30;
   }
-  ~Dirs() {
-    // Whatever a failed check left mounted goes before the folder does.
-    (void)UnmountPodDirectory(root);
-    std::error_code ignored;
-    std::filesystem::remove_all(root, ignored);
-  }
-  std::string root;
+  // Whatever a failed check left mounted goes before the folder does.
+  ~Dirs() { (void)UnmountPodDirectory(root); }
+  testing::TempDir tmp{"krl-vol"};
+  std::string root = tmp.path();
   KubeRuntimeManagerOptions options;
 };
 

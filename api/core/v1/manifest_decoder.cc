@@ -785,8 +785,11 @@ class Decoder {
                   });
   }
 
-  absl::Status Seccomp(const YAML::Node& node, const std::string& path, SeccompProfile* profile) {
-    return Object(node, path, "SeccompProfile",
+  // A seccompProfile or appArmorProfile: the two have the same fields.
+  template <typename Profile>
+  absl::Status SecurityProfile(const YAML::Node& node, const std::string& path,
+                               absl::string_view object, Profile* profile) {
+    return Object(node, path, object,
                   [&](const std::string& key, const YAML::Node& value,
                       const std::string& field) -> absl::Status {
                     if (key == "type") return Enum(value, field, &profile->type);
@@ -797,16 +800,12 @@ class Decoder {
                   });
   }
 
+  absl::Status Seccomp(const YAML::Node& node, const std::string& path, SeccompProfile* profile) {
+    return SecurityProfile(node, path, "SeccompProfile", profile);
+  }
+
   absl::Status AppArmor(const YAML::Node& node, const std::string& path, AppArmorProfile* profile) {
-    return Object(node, path, "AppArmorProfile",
-                  [&](const std::string& key, const YAML::Node& value,
-                      const std::string& field) -> absl::Status {
-                    if (key == "type") return Enum(value, field, &profile->type);
-                    if (key == "localhostProfile") {
-                      return OptionalString(value, field, &profile->localhost_profile);
-                    }
-                    return NotHandled();
-                  });
+    return SecurityProfile(node, path, "AppArmorProfile", profile);
   }
 
   absl::Status SELinux(const YAML::Node& node, const std::string& path, SELinuxOptions* options) {
