@@ -240,12 +240,18 @@ void NodeAgent::SetPods(const std::vector<corev1::PodPtr>& pods) {
           continue;
         }
         desired.spec = pod;
-        // A refused pod's spec was edited: it gets a new admission, as a new pod.
-        if (desired.rejected) {
-          desired.rejected = false;
+        // An edited spec under the same uid (a manifest that sets metadata.uid, an embedder's
+        // source) is admitted again: what it asks now may be what the node refuses.
+        const bool was_rejected = desired.rejected;
+        desired.rejected = false;
+        if (was_rejected) {
           desired.status = container::GenerateAPIPodStatus(*pod, container::PodStatus(), nullptr,
                                                            nullptr, clock_.Now());
-          if (RejectIfRefused(pod, &desired)) continue;
+        }
+        if (RejectIfRefused(pod, &desired)) {
+          // Running as admitted before: it stops now rather than go on under a spec refused.
+          if (!was_rejected) kills.push_back(PodUpdate::Kill(old->second.spec));
+          continue;
         }
       } else {
         DesiredPod& desired = next[pod->metadata.uid];

@@ -362,6 +362,24 @@ TEST_CASE("a pod with a forbidden sysctl is refused at admission and never runs"
   CHECK(env.ApiStatus("uid-tuned").phase == corev1::PodPhase::kFailed);
 }
 
+TEST_CASE("a running pod edited under the same uid to ask for what the node refuses is stopped") {
+  Env env;
+  NodeAgent& agent = env.Start();
+  corev1::Pod pod = MakePod("tuned", "uid-tuned", /*host_network=*/false);
+  agent.SetPods({pod});
+  env.Steps(2);
+  REQUIRE(env.Running("uid-tuned"));
+  pod.spec.security_context.sysctls.push_back({"kernel.msgmax", "65536"});
+  agent.SetPods({pod});
+  env.Steps(3);
+  corev1::PodStatus status = env.ApiStatus("uid-tuned");
+  CHECK(status.phase == corev1::PodPhase::kFailed);
+  CHECK(status.reason == "SysctlForbidden");
+  container::PodStatus runtime = env.RuntimeStatus(pod);
+  CHECK(RunningContainers(runtime) == 0);
+  CHECK(ReadySandboxes(runtime) == 0);
+}
+
 TEST_CASE("an unsafe sysctl the node allows is admitted and reaches the sandbox") {
   Env env;
   NodeAgent::Options options = env.Options();
