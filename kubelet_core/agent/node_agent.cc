@@ -644,7 +644,8 @@ void NodeAgent::StoreStatus(const std::string& uid, corev1::PodStatus status) {
   status.conditions.shrink_to_fit();
   krl::MutexLock lock(&mu_);
   auto it = pods_.find(uid);
-  if (it == pods_.end()) return;
+  // A pod refused meanwhile (its spec edited) keeps its Failed status.
+  if (it == pods_.end() || it->second.rejected) return;
   it->second.status = std::move(status);
 }
 
@@ -659,8 +660,10 @@ absl::Status NodeAgent::SyncPod(const corev1::PodPtr& desired) {
   {
     krl::MutexLock lock(&mu_);
     auto it = pods_.find(uid);
-    if (it == pods_.end()) return absl::OkStatus();  // removed meanwhile; a kill follows
-    pod.status = it->second.status;                  // the previous status (transition times)
+    if (it == pods_.end() || it->second.rejected) {
+      return absl::OkStatus();  // removed or refused meanwhile; a kill follows
+    }
+    pod.status = it->second.status;  // the previous status (transition times)
     auto last = last_sync_end_.find(uid);
     after = last == last_sync_end_.end() ? absl::InfinitePast() : last->second;
     network_ready = runtime_.network_ready;

@@ -139,14 +139,16 @@ class NodeAgent final : private container::PodStateProvider {
     // runtime whose calls neither answer nor fail).
     absl::Duration runtime_status_threshold = absl::Seconds(30);
 
-    // Admission, the kubelet's admit handlers: a new pod that fails one is not run; its status
-    // is phase Failed with the handler's reason. Unsafe sysctls pods may set (the kubelet's
+    // Admission, the kubelet's admit handlers: a new pod (or an edited spec) that fails one is
+    // not run; its status is phase Failed with the handler's reason. Unsafe sysctls pods may set
+    // (the kubelet's
     // --allowed-unsafe-sysctls: names, or prefixes ending in "*"); the safe ones always may.
     std::vector<std::string> allowed_unsafe_sysctls;
     // Whether the host enforces AppArmor (pods asking for a profile are refused otherwise);
     // unset: read from the kernel (admission::AppArmorAdmitHandler::HostStatus).
     std::optional<absl::Status> host_apparmor;
-    // Checks of the embedder's own, run after the built-in ones.
+    // Checks of the embedder's own, run after the built-in ones. Admit is called with the agent's
+    // lock held: it must be quick and must not call back into the NodeAgent.
     std::vector<std::shared_ptr<const admission::PodAdmitHandler>> admit_handlers;
 
     // Wrap the services in the instrumented decorators, recording CRI operation metrics in the
@@ -312,8 +314,8 @@ class NodeAgent final : private container::PodStateProvider {
 
   // The first admit handler that refuses `pod`, or an admitting result.
   admission::AdmitResult Admit(const corev1::Pod& pod) const;
-  // Runs admission for a pod new to the agent; when refused, marks `desired` rejected with the
-  // kubelet's Failed status and returns true.
+  // Runs admission for a pod new to the agent or whose spec changed; when refused, marks
+  // `desired` rejected with the kubelet's Failed status and returns true.
   bool RejectIfRefused(const corev1::PodPtr& pod, DesiredPod* desired);
 
   mutable krl::Mutex mu_;

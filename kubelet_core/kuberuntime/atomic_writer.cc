@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "kubelet_core/kuberuntime/pod_volumes.h"
+#include "runtime/util/log.h"
 
 namespace krl {
 namespace kubelet_core {
@@ -123,6 +124,19 @@ absl::StatusOr<bool> WriteAtomically(
       old_name.assign(target, static_cast<size_t>(n));
     } else if (errno != ENOENT) {
       return ErrnoError("readlink", data_link);
+    }
+  }
+  // Only a version folder this writer made ("..<timestamp>", a real folder right here) is read
+  // or removed later: anything else in ..data was not written by it and is never followed.
+  if (!old_name.empty()) {
+    struct stat old_st;
+    const std::string candidate = absl::StrCat(dir, "/", old_name);
+    if (!absl::StartsWith(old_name, "..") || old_name == ".." ||
+        old_name.find('/') != std::string::npos || ::lstat(candidate.c_str(), &old_st) != 0 ||
+        !S_ISDIR(old_st.st_mode)) {
+      log::Warning("downwardAPI volume: ignoring a ..data link this writer did not make",
+                   {{"dir", dir}, {"target", old_name}});
+      old_name.clear();
     }
   }
   const std::string old_dir = old_name.empty() ? "" : absl::StrCat(dir, "/", old_name);

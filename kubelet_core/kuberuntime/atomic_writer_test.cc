@@ -99,6 +99,21 @@ TEST_CASE("an unchanged payload writes nothing; a change swaps ..data and drops 
   CHECK(Entries(dir.path()) == std::vector<std::string>{second, "..data", "labels"});
 }
 
+TEST_CASE("a ..data link the writer did not make is never followed or removed") {
+  TempDir dir;
+  TempDir victim;
+  std::ofstream(victim.path() + "/keep") << "host file";
+  // What a container that could write the volume would plant.
+  REQUIRE(::symlink(victim.path().c_str(), (dir.path() + "/..data").c_str()) == 0);
+  std::map<std::string, FileProjection> payload = {{"labels", {"app=\"web\"", 0644}}};
+  absl::StatusOr<bool> written = WriteAtomically(dir.path(), payload, nullptr);
+  REQUIRE(written.ok());
+  CHECK(*written);
+  CHECK(Read(victim.path() + "/keep") == "host file");
+  CHECK(Read(dir.path() + "/labels") == "app=\"web\"");
+  CHECK(Link(dir.path() + "/..data") != victim.path());
+}
+
 TEST_CASE("payload paths must be relative, without '..', and short enough") {
   CHECK(ValidatePayloadPath("labels").ok());
   CHECK(ValidatePayloadPath("a/b/c").ok());

@@ -435,24 +435,25 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     if (!host.ok()) return host.status();
     std::string host_path = *host;
     if (!sub_path.empty()) {
-      host_path = JoinPath(host_path, sub_path);
-      struct stat st;
-      if (::lstat(host_path.c_str(), &st) != 0) {
-        // Created now with the volume's mode (so fsGroup's g+rwx and setgid carry over).
-        struct stat volume_st;
-        mode_t mode = 0755;
-        if (::stat(host->c_str(), &volume_st) == 0) mode = volume_st.st_mode & 07777;
-        if (absl::Status made = MakeDirectories(host_path, mode); !made.ok()) {
-          return absl::Status(made.code(),
-                              absl::StrCat("failed to create subPath directory for volumeMount \"",
-                                           m.name, "\" of container \"", container.name, "\""));
-        }
+      // Missing folders are created with the volume's mode (so fsGroup's g+rwx and setgid carry
+      // over); links inside the volume are refused.
+      struct stat volume_st;
+      mode_t mode = 0755;
+      if (::stat(host->c_str(), &volume_st) == 0) mode = volume_st.st_mode & 07777;
+      absl::StatusOr<std::string> prepared = PrepareSubPath(*host, sub_path, mode);
+      if (!prepared.ok()) {
+        return absl::Status(prepared.status().code(),
+                            absl::StrCat("volumeMount \"", m.name, "\" of container \"",
+                                         container.name, "\": ", prepared.status().message()));
       }
+      host_path = *std::move(prepared);
     }
     cri::Mount* mount = config.add_mounts();
     mount->set_host_path(host_path);
     mount->set_container_path(m.mount_path);
-    mount->set_readonly(m.read_only);
+    // The kubelet mounts downwardAPI volumes read-only whatever the pod says: the agent rewrites
+    // them, and must never follow what a container could put there.
+    mount->set_readonly(m.read_only || volume->downward_api.has_value());
     mount->set_propagation(MountPropagationFor(m.mount_propagation));
   }
   if (mount_etc_hosts) {

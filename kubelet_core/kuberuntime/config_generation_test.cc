@@ -402,6 +402,10 @@ TEST_CASE("a downwardAPI volume is mounted from its folder under the pod's volum
   CHECK(config.mounts(0).host_path() == dir);
   CHECK(config.mounts(0).readonly());
   CHECK(Read(dir + "/name") == "web");
+  // Read-only even when the pod does not ask: the agent rewrites what is there.
+  c.volume_mounts[0].read_only = false;
+  config = *GenerateContainerConfig(c, pod, 0, "img", d.options);
+  CHECK(config.mounts(0).readonly());
 }
 
 }  // namespace

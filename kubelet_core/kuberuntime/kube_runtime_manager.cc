@@ -251,7 +251,6 @@ PodSyncResult KubeRuntimeManager::SyncPodSteps(const corev1::Pod& pod,
       for (const cri::PodIP& ip : network.additional_ips()) pod_ips.push_back(ip.ip());
     }
   }
-  const std::string pod_ip = pod_ips.empty() ? std::string() : pod_ips.front();
 
   // The sandbox config the containers are created against.
   container::SyncResult& config_step = result.Add(SyncAction::kConfigPodSandbox, sandbox_id);

@@ -260,24 +260,29 @@ absl::Status SetVolumeOwnership(const std::string& dir, int64_t fs_group, bool r
     }
   }
   std::vector<std::string> errors;
+  // Each entry is opened once without following links and changed through that descriptor: a
+  // container writing the volume cannot swap a file for a link to a host file in between.
   auto change = [&](const std::string& path) {
+    const int fd = ::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      errors.push_back(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+      return;
+    }
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
-      errors.push_back(absl::StrCat("lstat ", path, ": ", std::strerror(errno)));
-      return;
-    }
-    if (::lchown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+    if (::fstat(fd, &st) != 0) {
+      errors.push_back(absl::StrCat("stat ", path, ": ", std::strerror(errno)));
+    } else if (::fchownat(fd, "", static_cast<uid_t>(-1), gid, AT_EMPTY_PATH) != 0) {
       errors.push_back(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
-      return;
+    } else if (!S_ISLNK(st.st_mode)) {  // a link's own mode means nothing
+      mode_t mode = (st.st_mode & 07777) | mask;
+      if (S_ISDIR(st.st_mode)) mode |= S_ISGID | 0110;
+      // The descriptor's /proc entry names exactly the inode opened above.
+      const std::string self = absl::StrCat("/proc/self/fd/", fd);
+      if (::chmod(self.c_str(), mode) != 0) {
+        errors.push_back(absl::StrCat("chmod ", path, ": ", std::strerror(errno)));
+      }
     }
-    // A symlink's own mode means nothing, and chmod would change its target's.
-    if (S_ISLNK(st.st_mode)) return;
-    mode_t mode = st.st_mode & 07777;
-    mode |= mask;
-    if (S_ISDIR(st.st_mode)) mode |= S_ISGID | 0110;
-    if (::chmod(path.c_str(), mode) != 0) {
-      errors.push_back(absl::StrCat("chmod ", path, ": ", std::strerror(errno)));
-    }
+    ::close(fd);
   };
   change(dir);
   std::error_code error;
@@ -370,6 +375,36 @@ absl::Status ValidateSubPath(absl::string_view sub_path) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PrepareSubPath(const std::string& volume_root,
+                                           absl::string_view sub_path, mode_t mode) {
+  if (absl::Status valid = ValidateSubPath(sub_path); !valid.ok()) return valid;
+  std::string path = volume_root;
+  std::vector<absl::string_view> parts = absl::StrSplit(sub_path, '/', absl::SkipEmpty());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] == ".") continue;
+    absl::StrAppend(&path, "/", parts[i]);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+      if (errno != ENOENT) return ErrnoError("lstat", path, errno);
+      if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+        return ErrnoError("mkdir", path, errno);
+      }
+      ::chmod(path.c_str(), mode);  // past the umask, as the volume's own folder
+      if (::lstat(path.c_str(), &st) != 0) return ErrnoError("lstat", path, errno);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "subPath `", sub_path, "`: `", absl::StrJoin(parts.begin(), parts.begin() + i + 1, "/"),
+          "` is a symbolic link, refused: it could point outside the volume"));
+    }
+    if (i + 1 < parts.size() && !S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("subPath `", sub_path, "`: ", path, " is not a directory"));
+    }
+  }
+  return path;
 }
 
 }  // namespace kuberuntime

@@ -83,6 +83,15 @@ absl::StatusOr<std::string> ExpandSubPathExpr(absl::string_view expr,
 // A subPath must be relative and have no ".." element (InvalidArgument with the kubelet's text).
 absl::Status ValidateSubPath(absl::string_view sub_path);
 
+// <volume_root>/<sub_path>, walked one component at a time: a missing folder is created with
+// `mode`; a component that is a symbolic link is refused, since a container that can write the
+// volume could point it anywhere on the host (the kubelet's subPath escape, CVE-2017-1002101).
+// The last component may be a file. A container could still swap a folder for a link between
+// this check and the runtime's mount; the kubelet closes that window by mounting an open file
+// descriptor, which this agent does not do yet.
+absl::StatusOr<std::string> PrepareSubPath(const std::string& volume_root,
+                                           absl::string_view sub_path, mode_t mode);
+
 }  // namespace kuberuntime
 }  // namespace kubelet_core
 }  // namespace krl

@@ -193,6 +193,28 @@ TEST_CASE("a subPath must be relative and must not climb out with '..'") {
   CHECK_FALSE(ValidateSubPath("..").ok());
 }
 
+TEST_CASE("a subPath is created inside the volume and a symbolic link on its way is refused") {
+  Dirs dirs;
+  const std::string volume = dirs.root + "/volume";
+  REQUIRE(MakeDirectories(volume, 0777).ok());
+  absl::StatusOr<std::string> made = PrepareSubPath(volume, "a/b", 0750);
+  REQUIRE(made.ok());
+  CHECK(*made == volume + "/a/b");
+  struct stat st;
+  REQUIRE(::lstat(made->c_str(), &st) == 0);
+  CHECK(S_ISDIR(st.st_mode));
+  CHECK((st.st_mode & 07777) == 0750);
+
+  // A container that can write the volume points a name at the host's root.
+  REQUIRE(::symlink("/", (volume + "/escape").c_str()) == 0);
+  absl::StatusOr<std::string> escape = PrepareSubPath(volume, "escape", 0755);
+  REQUIRE_FALSE(escape.ok());
+  CHECK_THAT(std::string(escape.status().message()), Catch::Contains("symbolic link"));
+  CHECK_FALSE(PrepareSubPath(volume, "escape/etc", 0755).ok());
+  CHECK(::access("/etc/krl-subpath-test", F_OK) != 0);
+  CHECK_FALSE(PrepareSubPath(volume, "../x", 0755).ok());
+}
+
 TEST_CASE("unmounting a folder without mounts succeeds and refuses the root") {
   Dirs d;
   CHECK(UnmountPodDirectory(d.root).ok());

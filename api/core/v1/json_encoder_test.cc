@@ -251,7 +251,7 @@ spec:
     - {name: info, mountPath: /info, subPathExpr: $(IP), mountPropagation: None}
     securityContext:
       privileged: true
-      procMount: Unmasked
+      procMount: Default
       seccompProfile: {type: Unconfined}
       appArmorProfile: {type: Localhost, localhostProfile: web}
       seLinuxOptions: {role: r, type: t}
@@ -264,7 +264,7 @@ spec:
   const std::string json = PodToJson(pod);
   INFO("json: " << json);
   CHECK_THAT(json, Catch::Contains("\"downwardAPI\":{\"defaultMode\":420,\"items\":["));
-  CHECK_THAT(json, Catch::Contains("\"procMount\":\"Unmasked\""));
+  CHECK_THAT(json, Catch::Contains("\"procMount\":\"Default\""));
   CHECK_THAT(json,
              Catch::Contains("\"hostAliases\":[{\"hostnames\":[\"a\",\"b.c\"],\"ip\":\"::1\"}]"));
   absl::StatusOr<std::vector<Pod>> again = DecodePodManifests(json, "rt.json");

@@ -484,7 +484,7 @@ Result CheckDownwardAPI(const std::string& field, const DownwardAPIVolumeSource&
   return std::nullopt;
 }
 
-// A Localhost profile names a file or profile below the node's root: relative, no "..".
+// A Localhost seccomp profile names a file below the node's profile root: relative, no "..".
 template <typename Profile>
 Result CheckProfile(const std::string& field, const std::optional<Profile>& profile,
                     absl::string_view kind) {
@@ -497,6 +497,8 @@ Result CheckProfile(const std::string& field, const std::optional<Profile>& prof
       return Invalid(field + ".localhostProfile",
                      absl::StrCat("must be set when ", kind, " type is Localhost"));
     }
+    // An AppArmor profile is a name loaded in the kernel, often path-like ("/usr/sbin/x").
+    if (kind != "seccomp") return std::nullopt;
     return CheckRelativePath(field + ".localhostProfile", *profile->localhost_profile);
   }
   if (profile->localhost_profile) {
@@ -754,6 +756,13 @@ Result CheckContainer(const std::string& field, const Container& c, bool is_init
         CheckProfile(field + ".securityContext.appArmorProfile", sc.app_armor_profile, "AppArmor"));
     if (sc.proc_mount) {
       KRL_RETURN_IF_INVALID(CheckEnum(field + ".securityContext.procMount", *sc.proc_mount));
+      // As Kubernetes: /proc unmasked is safe only inside a user namespace, and pods here share
+      // the host's (hostUsers: false is refused).
+      if (*sc.proc_mount == ProcMountType::kUnmasked) {
+        return Invalid(field + ".securityContext.procMount",
+                       "`hostUsers` must be false to use `Unmasked`, and this node runs pods in "
+                       "the host's user namespace only");
+      }
     }
   }
   return std::nullopt;
@@ -788,6 +797,10 @@ Result CheckVolumes(const std::vector<Volume>& volumes, PodContext* context) {
     }
     if (volume.empty_dir) {
       KRL_RETURN_IF_INVALID(CheckEnum(field + ".emptyDir.medium", volume.empty_dir->medium));
+      if (volume.empty_dir->medium == StorageMedium::kHugePages) {
+        return Invalid(field + ".emptyDir.medium",
+                       "HugePages is not supported here: use the node's disk or Memory");
+      }
       if (volume.empty_dir->size_limit) {
         KRL_RETURN_IF_INVALID(
             CheckQuantity(field + ".emptyDir.sizeLimit", *volume.empty_dir->size_limit, false));

@@ -559,13 +559,25 @@ TEST_CASE("the downward API, profiles, propagation and aliases Kubernetes allows
       {"container.apparmor.security.beta.kubernetes.io/log-shipper", "runtime/default"}};
   App(pod).security_context = SecurityContext{};
   App(pod).security_context->privileged = true;
-  App(pod).security_context->proc_mount = ProcMountType::kUnmasked;
+  App(pod).security_context->proc_mount = ProcMountType::kDefault;
   App(pod).volume_mounts[0].mount_propagation = MountPropagationMode::kBidirectional;
   App(pod).volume_mounts[1].sub_path_expr = "$(NAME)/tmp";
   pod.spec.host_aliases = {{"10.0.0.5", {"db.local", "db"}}, {"fe80::1", {"router"}}};
   absl::Status status = Validate(pod);
   INFO(status.ToString());
   CHECK(status.ok());
+}
+
+TEST_CASE("procMount Unmasked and a HugePages emptyDir are refused") {
+  Pod pod = ValidPod();
+  App(pod).security_context.emplace().proc_mount = ProcMountType::kUnmasked;
+  CHECK_THAT(std::string(Validate(pod).message()),
+             Catch::Contains("procMount: `hostUsers` must be false to use `Unmasked`"));
+  Pod huge = ValidPod();
+  Volume& volume = huge.spec.volumes.emplace_back();
+  volume.name = "huge";
+  volume.empty_dir.emplace().medium = StorageMedium::kHugePages;
+  CHECK_THAT(std::string(Validate(huge).message()), Catch::Contains("HugePages is not supported"));
 }
 
 TEST_CASE("the first of several problems is the one reported, in field order") {
