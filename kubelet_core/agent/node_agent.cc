@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kubelet_core/admission/apparmor_admit_handler.h"
+#include "kubelet_core/admission/extended_resource_admit_handler.h"
 #include "kubelet_core/admission/sysctl_admit_handler.h"
 #include "kubelet_core/container/api_pod_status.h"
 #include "kubelet_core/container/helpers.h"
@@ -84,6 +85,7 @@ absl::StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(
   a.admit_handlers_.push_back(std::move(*sysctls));
   a.admit_handlers_.push_back(std::make_shared<admission::AppArmorAdmitHandler>(
       o.host_apparmor ? *o.host_apparmor : admission::AppArmorAdmitHandler::HostStatus()));
+  a.admit_handlers_.push_back(std::make_shared<admission::ExtendedResourceAdmitHandler>());
   for (const auto& handler : o.admit_handlers) {
     if (handler != nullptr) a.admit_handlers_.push_back(handler);
   }

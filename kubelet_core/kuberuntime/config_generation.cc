@@ -365,6 +365,26 @@ int64_t MilliCPUToQuota(int64_t milli_cpu, int64_t period) {
   return std::max(milli_cpu * period / 1000, kMinQuotaPeriod);
 }
 
+absl::StatusOr<std::string> HugePageSizeName(absl::string_view resource) {
+  absl::StatusOr<corev1::Quantity> size =
+      corev1::ParseQuantity(resource.substr(std::min(resource.size(), kHugePagesPrefix.size())));
+  absl::StatusOr<int64_t> bytes =
+      size.ok() ? size->Value() : absl::StatusOr<int64_t>(size.status());
+  if (!absl::StartsWith(resource, kHugePagesPrefix) || !bytes.ok() || *bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resource ", resource, ": not a huge page size such as hugepages-2Mi"));
+  }
+  // The runtime's spelling: the size in the largest binary unit that keeps it whole ("2MB").
+  static constexpr const char* kUnits[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  int64_t value = *bytes;
+  size_t unit = 0;
+  while (value % 1024 == 0 && unit + 1 < sizeof(kUnits) / sizeof(kUnits[0])) {
+    value /= 1024;
+    ++unit;
+  }
+  return absl::StrCat(value, kUnits[unit]);
+}
+
 absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     const corev1::Container& container, const corev1::Pod& pod, int restart_count,
     absl::string_view image_ref, const KubeRuntimeManagerOptions& options,
@@ -501,6 +521,16 @@ absl::StatusOr<cri::ContainerConfig> GenerateContainerConfig(
     res->set_cpu_quota(MilliCPUToQuota(milli_limit, kQuotaPeriod));
   }
   res->set_oom_score_adj(ContainerOOMScoreAdjust(pod, container, NodeMemory(options)));
+  for (const auto& [name, quantity] : container.resources.limits.other) {
+    if (!absl::StartsWith(name, kHugePagesPrefix)) continue;
+    absl::StatusOr<std::string> page_size = HugePageSizeName(name);
+    absl::StatusOr<int64_t> limit = quantity.Value();
+    if (!page_size.ok()) return page_size.status();
+    if (!limit.ok()) return limit.status();
+    cri::HugepageLimit* hugepages = res->add_hugepage_limits();
+    hugepages->set_page_size(*page_size);
+    hugepages->set_limit(*limit);
+  }
 
   // Security context: the container's settings win over the pod's (security_context.h).
   absl::StatusOr<cri::LinuxContainerSecurityContext> security =

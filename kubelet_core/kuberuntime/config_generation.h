@@ -63,6 +63,11 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> MakeEnvironment
     const corev1::Container& container, const corev1::Pod& pod,
     const KubeRuntimeManagerOptions& options, const ContainerContext& context);
 
+// Huge pages are asked for as a resource named after their size.
+inline constexpr absl::string_view kHugePagesPrefix = "hugepages-";
+// The CRI page size of a huge pages resource: "hugepages-2Mi" -> "2MB", "hugepages-1Gi" -> "1GB".
+absl::StatusOr<std::string> HugePageSizeName(absl::string_view resource);
+
 // $(NAME) references in `text` replaced from `env`; "$$" escapes a '$'; unknown references stay
 // as written (Kubernetes' expansion rules).
 std::string ExpandEnv(absl::string_view text, const std::map<std::string, std::string>& env);

@@ -408,6 +408,24 @@ TEST_CASE("a downwardAPI volume is mounted from its folder under the pod's volum
   CHECK(config.mounts(0).readonly());
 }
 
+TEST_CASE("huge page limits reach the runtime with its page size names") {
+  Dirs d;
+  corev1::Pod pod = SamplePod();
+  corev1::Container& c = pod.spec.containers[0];
+  c.resources.limits.memory = Q("64Mi");
+  c.resources.limits.other["hugepages-2Mi"] = Q("8Mi");
+  c.resources.limits.other["hugepages-1Gi"] = Q("2Gi");
+  cri::ContainerConfig config = *GenerateContainerConfig(c, pod, 0, "img", d.options);
+  const cri::LinuxContainerResources& res = config.linux().resources();
+  REQUIRE(res.hugepage_limits_size() == 2);
+  CHECK(res.hugepage_limits(0).page_size() == "1GB");
+  CHECK(res.hugepage_limits(0).limit() == (2LL << 30));
+  CHECK(res.hugepage_limits(1).page_size() == "2MB");
+  CHECK(res.hugepage_limits(1).limit() == (8LL << 20));
+  CHECK(*HugePageSizeName("hugepages-64Ki") == "64KB");
+  CHECK_FALSE(HugePageSizeName("hugepages-x").ok());
+}
+
 }  // namespace
 }  // namespace kuberuntime
 }  // namespace kubelet_core

@@ -163,8 +163,9 @@ struct ContainerPort {
   std::string host_ip;  // JSON: hostIP
 };
 
-// cpu in cores, memory and ephemeral-storage in bytes; other names (extended resources such
-// as hugepages-2Mi) are kept in `other` and passed through.
+// cpu in cores, memory and ephemeral-storage in bytes; other names are kept in `other`: huge
+// pages (hugepages-2Mi) become the runtime's huge page limits, and a node agent refuses any
+// other (a device) at admission unless something on the node provides it.
 struct ResourceList {
   std::optional<Quantity> cpu;
   std::optional<Quantity> memory;
